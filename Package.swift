@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+//
+// QEIR — hypothesis tests about quantitative easing and investment at batch scale.
+// Targets are layered lowest first; a target imports only targets below it
+// (see DEVELOPERS.md and Documentation/Architecture.md).
+
+import PackageDescription
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "qeir",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "QEIRStats", targets: ["QEIRStats"]),
+        .library(name: "QEIRData", targets: ["QEIRData"]),
+        .executable(name: "qeir", targets: ["qeir"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Thin C shim over OpenBLAS (cblas.h) and LAPACKE. Only QEIRStats imports it.
+        .target(
+            name: "CQEIRLapack",
+            linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("lapacke")]
+        ),
+        // Thin C shim over R's standalone math library (Debian: r-mathlib). Only QEIRStats imports it.
+        .target(
+            name: "CQEIRRmath",
+            linkerSettings: [.linkedLibrary("Rmath"), .linkedLibrary("m")]
+        ),
+        .target(name: "QEIRStats", dependencies: ["CQEIRLapack", "CQEIRRmath"]),
+        .target(name: "QEIRData", dependencies: ["QEIRStats", logging]),
+        .executableTarget(name: "qeir", dependencies: ["QEIRStats", "QEIRData", argumentParser, logging]),
+        .target(name: "QEIRTestSupport", dependencies: ["QEIRStats"]),
+        .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"]),
+        .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),
+        .testTarget(name: "QEIRCLITests", dependencies: ["qeir", "QEIRTestSupport"]),
+    ]
+)
+
+// One strictness policy for every Swift target.
+for target in package.targets where target.type != .system && !target.name.hasPrefix("C") {
+    var settings = target.swiftSettings ?? []
+    settings.append(contentsOf: [
+        .swiftLanguageMode(.v6),
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ])
+    target.swiftSettings = settings
+}

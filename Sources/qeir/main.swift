@@ -1,0 +1,2 @@
+import QEIRStats
+print(BLASThreads().count)
