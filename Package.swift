@@ -8,6 +8,7 @@ import PackageDescription
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let realModule: Target.Dependency = .product(name: "RealModule", package: "swift-numerics")
 
 let package = Package(
     name: "qeir",
@@ -20,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // Thin C shim over OpenBLAS (cblas.h) and LAPACKE. Only QEIRStats imports it.
@@ -32,7 +34,7 @@ let package = Package(
             name: "CQEIRRmath",
             linkerSettings: [.linkedLibrary("Rmath"), .linkedLibrary("m")]
         ),
-        .target(name: "QEIRStats", dependencies: ["CQEIRLapack", "CQEIRRmath"]),
+        .target(name: "QEIRStats", dependencies: ["CQEIRLapack", "CQEIRRmath", realModule]),
         .target(name: "QEIRData", dependencies: ["QEIRStats", logging]),
         .executableTarget(name: "qeir", dependencies: ["QEIRStats", "QEIRData", argumentParser, logging]),
         .target(name: "QEIRTestSupport", dependencies: ["QEIRStats"]),
