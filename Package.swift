@@ -16,12 +16,14 @@ let package = Package(
     products: [
         .library(name: "QEIRStats", targets: ["QEIRStats"]),
         .library(name: "QEIRData", targets: ["QEIRData"]),
+        .library(name: "QEIRHypotheses", targets: ["QEIRHypotheses"]),
         .executable(name: "qeir", targets: ["qeir"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // Thin C shim over OpenBLAS (cblas.h) and LAPACKE. Only QEIRStats imports it.
@@ -35,11 +37,14 @@ let package = Package(
             linkerSettings: [.linkedLibrary("Rmath"), .linkedLibrary("m")]
         ),
         .target(name: "QEIRStats", dependencies: ["CQEIRLapack", "CQEIRRmath", realModule]),
-        .target(name: "QEIRData", dependencies: ["QEIRStats", logging]),
-        .executableTarget(name: "qeir", dependencies: ["QEIRStats", "QEIRData", argumentParser, logging]),
+        .target(name: "QEIRData", dependencies: ["QEIRStats", logging, .product(name: "CSV", package: "CSV.swift")]),
+        // The hypothesis layer: turns a model/job configuration into data requests and estimators.
+        .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
+        .executableTarget(name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
         .target(name: "QEIRTestSupport", dependencies: ["QEIRStats"]),
         .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),
+        .testTarget(name: "QEIRHypothesesTests", dependencies: ["QEIRHypotheses", "QEIRTestSupport"]),
         .testTarget(name: "QEIRCLITests", dependencies: ["qeir", "QEIRTestSupport"]),
     ]
 )

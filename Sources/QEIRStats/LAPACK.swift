@@ -244,3 +244,62 @@ extension Matrix {
         return (w, Matrix(uncheckedRows: rows, columns: rows, storage: a))
     }
 }
+
+extension LAPACK {
+    /// Full SVD (dgesvd, jobu = jobvt = 'A') of an m×n matrix: U (m×m), singular values, Vᵀ (n×n).
+    static func svd(m: Int, n: Int, a: [Double]) throws -> (u: [Double], s: [Double], vt: [Double]) {
+        var a = a
+        var s = [Double](repeating: 0, count: min(m, n))
+        var u = [Double](repeating: 0, count: m * m)
+        var vt = [Double](repeating: 0, count: n * n)
+        var query = 0.0
+        var info = qeir_dgesvd(
+            CChar(UInt8(ascii: "A")), CChar(UInt8(ascii: "A")), qeir_int(m), qeir_int(n), &a, qeir_int(max(1, m)),
+            &s, &u, qeir_int(max(1, m)), &vt, qeir_int(max(1, n)), &query, -1)
+        guard info == 0 else { throw StatsError.lapack("dgesvd", info: Int(info)) }
+        var work = [Double](repeating: 0, count: max(1, Int(query)))
+        info = qeir_dgesvd(
+            CChar(UInt8(ascii: "A")), CChar(UInt8(ascii: "A")), qeir_int(m), qeir_int(n), &a, qeir_int(max(1, m)),
+            &s, &u, qeir_int(max(1, m)), &vt, qeir_int(max(1, n)), &work, qeir_int(work.count))
+        guard info == 0 else { throw StatsError.lapack("dgesvd", info: Int(info)) }
+        return (u, s, vt)
+    }
+}
+
+extension Matrix {
+    /// Full singular value decomposition A = U·diag(s)·Vᵀ (dgesvd).
+    public func singularValueDecomposition() throws -> (u: Matrix, singularValues: [Double], vt: Matrix) {
+        let (u, s, vt) = try LAPACK.svd(m: rows, n: columns, a: storage)
+        return (
+            Matrix(uncheckedRows: rows, columns: rows, storage: u), s,
+            Matrix(uncheckedRows: columns, columns: columns, storage: vt)
+        )
+    }
+
+    /// Upper Cholesky factor U with UᵀU = self.
+    /// - Throws: ``StatsError/Code/singularMatrix`` when not positive definite.
+    public func choleskyUpper(name: String = "matrix") throws -> Matrix {
+        var a = storage
+        guard try LAPACK.potrfUpper(n: rows, a: &a) else {
+            throw StatsError(
+                .singularMatrix, "The \(name) is not positive definite, so it has no Cholesky factor.",
+                context: ["matrix": name])
+        }
+        var m = Matrix(uncheckedRows: rows, columns: rows, storage: a)
+        for j in 0..<rows {
+            for i in (j + 1)..<max(j + 1, rows) { m[i, j] = 0 }
+        }
+        return m
+    }
+
+    /// The inverse of an upper triangular matrix (dtrtri).
+    public func upperTriangularInverse() throws -> Matrix {
+        var a = storage
+        try LAPACK.trtriUpper(n: rows, a: &a)
+        var m = Matrix(uncheckedRows: rows, columns: rows, storage: a)
+        for j in 0..<rows {
+            for i in (j + 1)..<max(j + 1, rows) { m[i, j] = 0 }
+        }
+        return m
+    }
+}

@@ -32,7 +32,7 @@ struct QRLeastSquares: Sendable {
     let n: Int
     let k: Int
     /// The original design (needed for residuals).
-    let x: Matrix
+    var x: Matrix
     /// Column norms used to equilibrate.
     let scale: [Double]
     /// Factored scaled design: R in the upper triangle, Householder vectors below.

@@ -227,10 +227,18 @@ public struct OLS: Sendable {
         let dropped = (0..<design.count).filter { !kept.contains($0) }.map { design.names[$0] }
         let (beta, resid) = try qr.solve(y, refinement: options.refinement)
         let bread = try qr.xtxInverse()
-        return try LinearFit.assemble(
+        var ssr = 0.0
+        for e in resid { ssr += e * e }
+        let scale = ssr / Double(n - kept.count)
+        let constantIndex = used.constantIndex
+        let cov = try LinearFit.covariance(
+            covariance, x: used.matrix, residuals: resid, bread: bread, scale: scale,
+            constantIndex: constantIndex, leverage: { try qr.leverage() },
+            factor: LinearFit.statsmodelsFactor(covariance, n: n, k: kept.count))
+        return LinearFit.assemble(
             model: .ols, names: used.names, dropped: dropped, beta: beta, y: y, residuals: resid,
-            bread: bread, scoreDesign: used.matrix, constantIndex: used.constantIndex,
-            covariance: covariance, leverage: { try qr.leverage() })
+            covariance: cov, options: covariance, scale: scale, inference: covariance.resolvedInference,
+            constantIndex: constantIndex, classicalF: covariance.kind == .nonrobust)
     }
 }
 
@@ -264,13 +272,76 @@ extension CovarianceOptions {
 
 /// Assembly of labelled results from a solved linear model (shared by OLS and 2SLS).
 enum LinearFit {
+    /// A covariance matrix with the HAC bandwidth / cluster count that produced it.
+    struct Covariance {
+        var matrix: Matrix
+        var bandwidth: Double?
+        var clusters: Int?
+    }
+
+    /// The sandwich (or classical) covariance for the given options.
+    /// - Parameters:
+    ///   - x: the design whose rows form the scores (X for OLS, X̂ for 2SLS).
+    ///   - scale: σ̂² for the classical covariance.
+    ///   - factor: the small-sample factor for a robust kind, given the number of clusters.
+    static func covariance(
+        _ options: CovarianceOptions, x: Matrix, residuals: [Double], bread: Matrix, scale: Double,
+        constantIndex: Int?, leverage: () throws -> [Double], factor: (Int?) -> Double
+    ) throws -> Covariance {
+        let n = x.rows
+        let k = x.columns
+        switch options.kind {
+        case .nonrobust:
+            var v = bread
+            for i in 0..<v.storage.count { v.storage[i] *= scale }
+            return Covariance(matrix: v)
+        case .hc0, .hc1, .hc2, .hc3:
+            var w = residuals
+            if options.kind == .hc2 || options.kind == .hc3 {
+                let h = try leverage()
+                for i in 0..<n {
+                    w[i] = options.kind == .hc2 ? residuals[i] / (1 - h[i]).squareRoot() : residuals[i] / (1 - h[i])
+                }
+            }
+            let u = Sandwich.scores(x, weights: w)
+            return Covariance(matrix: Sandwich.sandwich(bread: bread, meat: u.gram(), factor: factor(nil)))
+        case .hac:
+            let u = Sandwich.scores(x, weights: residuals)
+            let bw =
+                options.hacLags.map(Double.init)
+                ?? Sandwich.neweyWestBandwidth(u, include: (0..<k).filter { $0 != constantIndex })
+            let meat = Sandwich.hacMeat(u, bandwidth: bw)
+            return Covariance(matrix: Sandwich.sandwich(bread: bread, meat: meat, factor: factor(nil)), bandwidth: bw)
+        case .cluster:
+            let u = Sandwich.scores(x, weights: residuals)
+            let (meat, g) = Sandwich.clusterMeat(u, groups: options.clusters ?? [])
+            return Covariance(matrix: Sandwich.sandwich(bread: bread, meat: meat, factor: factor(g)), clusters: g)
+        }
+    }
+
+    /// statsmodels' small-sample factors for OLS: HC1 n/(n−k); HAC n/(n−k) when requested;
+    /// clusters G/(G−1)·(n−1)/(n−k) unless switched off.
+    static func statsmodelsFactor(_ options: CovarianceOptions, n: Int, k: Int) -> (Int?) -> Double {
+        { g in
+            let dfResid = Double(n - k)
+            switch options.kind {
+            case .hc1: return Double(n) / dfResid
+            case .hac: return (options.smallSample ?? false) ? Double(n) / dfResid : 1
+            case .cluster:
+                guard options.smallSample ?? true, let g else { return 1 }
+                let gd = Double(g)
+                return gd / (gd - 1) * Double(n - 1) / dfResid
+            default: return 1
+            }
+        }
+    }
+
     // swiftlint:disable:next function_parameter_count
     static func assemble(
         model: ModelKind, names: [String], dropped: [String], beta: [Double], y: [Double],
-        residuals: [Double], bread: Matrix, scoreDesign x: Matrix, constantIndex: Int?,
-        covariance options: CovarianceOptions, leverage: () throws -> [Double],
-        ssrDivisorOverride: Double? = nil
-    ) throws -> RegressionResult {
+        residuals: [Double], covariance cov: Covariance, options: CovarianceOptions, scale: Double,
+        inference: Inference, constantIndex: Int?, classicalF: Bool, fAsChiSquared: Bool = false
+    ) -> RegressionResult {
         let n = y.count
         let k = beta.count
         let dfResid = Double(n - k)
@@ -289,48 +360,7 @@ enum LinearFit {
         }
         let r2 = 1 - ssr / tss
         let adjR2 = 1 - Double(n - kConst) / dfResid * (1 - r2)
-        let scale = ssr / (ssrDivisorOverride ?? dfResid)
-        var bandwidth: Double? = nil
-        var clusterCount: Int? = nil
-        let cov: Matrix
-        switch options.kind {
-        case .nonrobust:
-            var v = bread
-            for i in 0..<v.storage.count { v.storage[i] *= scale }
-            cov = v
-        case .hc0, .hc1, .hc2, .hc3:
-            var w = residuals
-            if options.kind == .hc2 || options.kind == .hc3 {
-                let h = try leverage()
-                for i in 0..<n {
-                    w[i] = options.kind == .hc2 ? residuals[i] / (1 - h[i]).squareRoot() : residuals[i] / (1 - h[i])
-                }
-            }
-            let u = Sandwich.scores(x, weights: w)
-            let factor = options.kind == .hc1 ? Double(n) / dfResid : 1
-            cov = Sandwich.sandwich(bread: bread, meat: u.gram(), factor: factor)
-        case .hac:
-            let u = Sandwich.scores(x, weights: residuals)
-            let bw: Double
-            if let l = options.hacLags {
-                bw = Double(l)
-            } else {
-                bw = Sandwich.neweyWestBandwidth(u, include: (0..<k).filter { $0 != constantIndex })
-            }
-            bandwidth = bw
-            let factor = (options.smallSample ?? false) ? Double(n) / dfResid : 1
-            cov = Sandwich.sandwich(bread: bread, meat: Sandwich.hacMeat(u, bandwidth: bw), factor: factor)
-        case .cluster:
-            let u = Sandwich.scores(x, weights: residuals)
-            let (meat, g) = Sandwich.clusterMeat(u, groups: options.clusters ?? [])
-            clusterCount = g
-            let gd = Double(g)
-            let factor =
-                (options.smallSample ?? true) ? gd / (gd - 1) * Double(n - 1) / dfResid : 1
-            cov = Sandwich.sandwich(bread: bread, meat: meat, factor: factor)
-        }
-        let se = cov.diagonal.map { $0.squareRoot() }
-        let inference = options.resolvedInference
+        let se = cov.matrix.diagonal.map { $0.squareRoot() }
         let stats = zip(beta, se).map { $0 / $1 }
         let pv = stats.map {
             inference == .t ? PValue.twoSidedT($0, degreesOfFreedom: dfResid) : PValue.twoSidedNormal($0)
@@ -338,28 +368,29 @@ enum LinearFit {
         var fTest: TestResult? = nil
         let slopes = (0..<k).filter { $0 != constantIndex }
         if !slopes.isEmpty {
-            if options.kind == .nonrobust && ssrDivisorOverride == nil {
-                let ess = tss - ssr
-                let f = (ess / dfModel) / (ssr / dfResid)
+            if classicalF {
+                let f = ((tss - ssr) / dfModel) / (ssr / dfResid)
                 fTest = TestResult(name: "F", statistic: f, distribution: .f(dfModel, dfResid))
             } else {
                 var r = Matrix(rows: slopes.count, columns: k)
                 for (row, j) in slopes.enumerated() { r[row, j] = 1 }
-                if let w = try? WaldTest.compute(
+                let w = try? WaldTest.compute(
                     restriction: r, value: [Double](repeating: 0, count: slopes.count), beta: beta,
-                    covariance: cov, dfResid: dfResid)
-                {
-                    fTest = w.f
+                    covariance: cov.matrix, dfResid: dfResid)
+                if let w {
+                    fTest = fAsChiSquared ? w.chiSquared : w.f
                 } else {
-                    fTest = TestResult(name: "F", statistic: .nan, distribution: .f(Double(slopes.count), dfResid))
+                    fTest = TestResult(
+                        name: "F", statistic: .nan,
+                        distribution: fAsChiSquared ? .chiSquared(Double(slopes.count)) : .f(Double(slopes.count), dfResid))
                 }
             }
         }
         let nd = Double(n)
         let llf = -nd / 2 * (Double.log(2 * Double.pi) + Double.log(ssr / nd) + 1)
         return RegressionResult(
-            model: model, names: names, droppedColumns: dropped, coefficients: beta, covariance: cov,
-            covarianceOptions: options, hacBandwidth: bandwidth, clusterCount: clusterCount, standardErrors: se,
+            model: model, names: names, droppedColumns: dropped, coefficients: beta, covariance: cov.matrix,
+            covarianceOptions: options, hacBandwidth: cov.bandwidth, clusterCount: cov.clusters, standardErrors: se,
             statistics: stats, pValues: pv, inference: inference, nobs: n, dfModel: dfModel, dfResid: dfResid,
             rSquared: r2, adjustedRSquared: adjR2, fTest: fTest, ssr: ssr, sigma: scale.squareRoot(),
             logLikelihood: llf, aic: -2 * llf + 2 * Double(k), bic: -2 * llf + Double.log(nd) * Double(k),

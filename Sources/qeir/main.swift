@@ -1,2 +1,0 @@
-import QEIRStats
-print(BLASThreads().count)
