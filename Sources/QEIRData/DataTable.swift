@@ -21,6 +21,10 @@ public struct DataTable: Sendable, Hashable {
     ///   empty header names.
     public init(csv text: String, source: String = "<csv>") throws {
         self.source = source
+        guard !text.allSatisfy(\.isWhitespace) else {
+            throw DataError(
+                .emptyData, "\(source) is empty: a header row naming the columns is required.", context: ["file": source])
+        }
         let reader: CSVReader
         do {
             reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)

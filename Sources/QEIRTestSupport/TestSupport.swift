@@ -33,3 +33,59 @@ public func isClose(_ a: Double, _ b: Double, relative tol: Double, absoluteFloo
     if a.isNaN && b.isNaN { return true }
     return abs(a - b) <= tol * max(abs(b), absoluteFloor)
 }
+
+/// The result of running a command-line program.
+public struct ProcessOutput: Sendable {
+    /// Exit status.
+    public let status: Int32
+    /// Standard output.
+    public let stdout: String
+    /// Standard error.
+    public let stderr: String
+}
+
+/// Runs a built executable of this package (found beside the test binary) with arguments.
+public func runBuiltExecutable(
+    _ name: String, _ arguments: [String], environment: [String: String]? = nil
+) throws -> ProcessOutput {
+    let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var dir = testBinary.deletingLastPathComponent()
+    // On Linux the test product is an executable inside the build folder; on macOS a bundle.
+    if dir.path.hasSuffix(".xctest/Contents/MacOS") {
+        dir = dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+    let process = Process()
+    process.executableURL = dir.appendingPathComponent(name)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessOutput(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A temporary directory removed when the value is discarded by `remove()`.
+public struct TemporaryDirectory: Sendable {
+    /// Its location.
+    public let url: URL
+    /// Creates a fresh directory under the system temporary directory.
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("qeir-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    /// Writes `text` to a file in the directory and returns its URL.
+    public func write(_ text: String, to name: String) throws -> URL {
+        let f = url.appendingPathComponent(name)
+        try text.write(to: f, atomically: true, encoding: .utf8)
+        return f
+    }
+    /// Deletes the directory.
+    public func remove() { try? FileManager.default.removeItem(at: url) }
+}
