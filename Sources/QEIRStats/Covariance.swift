@@ -157,18 +157,36 @@ enum Sandwich {
         return meat
     }
 
-    /// Newey & West (1994) plug-in bandwidth for the Bartlett kernel, computed on the
-    /// aggregated score fₜ = Σⱼ uₜⱼ over the columns in `include`:
-    /// m = ⌊4·(n/100)^(2/9)⌋, σⱼ = Σₜ fₜfₜ₋ⱼ / n, s⁽⁰⁾ = σ₀ + 2Σⱼ₌₁ᵐ σⱼ, s⁽¹⁾ = 2Σⱼ₌₁ᵐ jσⱼ,
-    /// γ = 1.1447·((s⁽¹⁾/s⁽⁰⁾)²)^(1/3), bandwidth = min(γ·n^(1/3), n − 1).
-    static func neweyWestBandwidth(_ u: Matrix, include: [Int]) -> Double {
+    /// Newey & West (1994) plug-in bandwidth for the Bartlett kernel, exactly as linearmodels
+    /// 7.1 `kernel_optimal_bandwidth` computes it, on the aggregated score fₜ = Σⱼ uₜⱼ over the
+    /// columns in `include` (every column but the constant):
+    /// pilot lags m = ⌈4·(n/100)^(2/9)⌉, σⱼ = Σₜ fₜfₜ₋ⱼ / n, s⁽⁰⁾ = σ₀ + 2Σⱼ₌₁ᵐ σⱼ,
+    /// s⁽¹⁾ = 2Σⱼ₌₁ᵐ jσⱼ, γ = 1.1447·((s⁽¹⁾/s⁽⁰⁾)²)^(1/3), bandwidth = min(⌈γ·n^(1/3)⌉, n − 1).
+    /// - Throws: ``StatsError/Code/invalidArgument`` with fewer than 4 observations or when the
+    ///   long-run variance estimate is 0 (the bandwidth is then undefined: pass lags explicitly).
+    /// With `standardize`, each column is divided by its (population) standard deviation
+    /// first — the aggregation linearmodels' GMM kernel weight matrix uses.
+    static func neweyWestBandwidth(_ u: Matrix, include: [Int], standardize: Bool = false) throws -> Double {
         let n = u.rows
-        guard n > 1 else { return 0 }
         var f = [Double](repeating: 0, count: n)
         for j in include {
-            for i in 0..<n { f[i] += u[i, j] }
+            var scale = 1.0
+            if standardize {
+                var mean = 0.0
+                for i in 0..<n { mean += u[i, j] }
+                mean /= Double(n)
+                var ss = 0.0
+                for i in 0..<n { ss += (u[i, j] - mean) * (u[i, j] - mean) }
+                scale = 1 / (ss / Double(n)).squareRoot()
+            }
+            for i in 0..<n { f[i] += u[i, j] * scale }
         }
-        let m = min(n - 1, Int((4 * Double.pow(Double(n) / 100, 2.0 / 9.0)).rounded(.down)))
+        let m = Int((4 * Double.pow(Double(n) / 100, 2.0 / 9.0)).rounded(.up))
+        guard m < n - 1 else {
+            throw StatsError(
+                .invalidArgument,
+                "The automatic Newey–West bandwidth needs at least 4 observations (got \(n)); pass the HAC lags explicitly.")
+        }
         var sigma = [Double](repeating: 0, count: m + 1)
         for j in 0...m {
             var acc = 0.0
@@ -177,13 +195,18 @@ enum Sandwich {
         }
         var s0 = sigma[0]
         var s1 = 0.0
-        for j in stride(from: 1, through: m, by: 1) {
+        for j in 1...m {
             s0 += 2 * sigma[j]
             s1 += 2 * Double(j) * sigma[j]
         }
-        guard s0 != 0 else { return 0 }
         let gamma = 1.1447 * Double.pow((s1 / s0) * (s1 / s0), 1.0 / 3.0)
-        return min(gamma * Double.pow(Double(n), 1.0 / 3.0), Double(n - 1))
+        let bw = gamma * Double.pow(Double(n), 1.0 / 3.0)
+        guard bw.isFinite else {
+            throw StatsError(
+                .invalidArgument,
+                "The automatic Newey–West bandwidth is undefined because the scores' long-run variance estimate is 0; pass the HAC lags explicitly.")
+        }
+        return min(bw.rounded(.up), Double(n - 1))
     }
 
     /// Σ_g (Σ_{i∈g} uᵢ)(Σ_{i∈g} uᵢ)ᵀ and the number of groups.

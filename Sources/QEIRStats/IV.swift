@@ -144,12 +144,17 @@ public struct IV2SLS: Sendable {
         let regression = LinearFit.assemble(
             model: .iv2sls, names: x.names, dropped: [], beta: b, y: y, residuals: residuals, covariance: cov,
             options: covariance, scale: scale, inference: inference, constantIndex: constantIndex,
-            classicalF: false, fAsChiSquared: !debiased)
+            classicalF: false, fAsChiSquared: !debiased, clusterInferenceDF: false)
 
+        // First stages and the rank test reuse the model's HAC bandwidth (linearmodels passes its
+        // fitted covariance configuration to the first-stage regressions); Hansen's J belongs
+        // to a separate GMM fit that chooses its own.
+        var diagnosticCovariance = covariance
+        if let bw = cov.bandwidth { diagnosticCovariance.hacLags = Int(bw) }
         let diagnostics = try Diagnostics(
             y: y, exogenous: exogenous, endogenous: endogenous, instruments: instruments, x: x, z: z,
-            zqr: zqr, residuals: residuals, beta: b, covariance: covariance, debiased: debiased,
-            bread: bread, xhat: xhat)
+            zqr: zqr, residuals: residuals, beta: b, covariance: diagnosticCovariance, gmmCovariance: covariance,
+            debiased: debiased, bread: bread, xhat: xhat)
         return IVResult(
             regression: regression, firstStage: diagnostics.firstStage, endogenous: endogenous.names,
             instruments: instruments.names, sargan: diagnostics.sargan, basmann: diagnostics.basmann,
@@ -157,9 +162,9 @@ public struct IV2SLS: Sendable {
             craggDonald: diagnostics.craggDonald, kleibergenPaap: diagnostics.kleibergenPaap)
     }
 
-    /// linearmodels' small-sample factors: with `debiased`, n/(n−k) for robust and HAC; for
-    /// clusters G/(G−1)·(n−1)/(n−k) when debiased, G/(G−1) otherwise. HC1–HC3 keep their own
-    /// definition (HC1 = n/(n−k)).
+    /// linearmodels' small-sample factors: with `debiased`, n/(n−k) for robust and HAC and
+    /// G/(G−1)·(n−1)/(n−k) for clusters; without it, none. HC1–HC3 keep their own definition
+    /// (HC1 = n/(n−k)).
     static func factor(_ options: CovarianceOptions, debiased: Bool, n: Int, k: Int) -> (Int?) -> Double {
         { g in
             let dfAdj = Double(n) / Double(n - k)
@@ -170,8 +175,7 @@ public struct IV2SLS: Sendable {
             case .cluster:
                 guard let g else { return 1 }
                 let gd = Double(g)
-                return (options.smallSample ?? debiased)
-                    ? gd / (gd - 1) * Double(n - 1) / Double(n - k) : gd / (gd - 1)
+                return (options.smallSample ?? debiased) ? gd / (gd - 1) * Double(n - 1) / Double(n - k) : 1
             }
         }
     }

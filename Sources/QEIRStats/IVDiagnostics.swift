@@ -15,7 +15,7 @@ struct Diagnostics {
     init(
         y: [Double], exogenous w: DesignMatrix, endogenous x2: DesignMatrix, instruments z2: DesignMatrix,
         x: DesignMatrix, z: DesignMatrix, zqr: QRLeastSquares, residuals e: [Double], beta: [Double],
-        covariance: CovarianceOptions, debiased: Bool, bread: Matrix, xhat: Matrix
+        covariance: CovarianceOptions, gmmCovariance: CovarianceOptions, debiased: Bool, bread: Matrix, xhat: Matrix
     ) throws {
         let n = y.count
         let k = x.count
@@ -70,7 +70,7 @@ struct Diagnostics {
             firstStage.append(
                 FirstStage(
                     endogenous: x2.names[j], rSquared: 1 - ssr / tss, partialRSquared: partial, sheaRSquared: .nan,
-                    test: debiased ? wald.f : wald.chiSquared, coefficients: instrumentIdx.map { pi[$0] }))
+                    test: covariance.kind == .nonrobust ? wald.f : wald.chiSquared, coefficients: instrumentIdx.map { pi[$0] }))
         }
         // Shea partial R² (Godfrey 1999): [(XᵀX)⁻¹]ⱼⱼ / [(X̂ᵀX̂)⁻¹]ⱼⱼ for each endogenous column.
         let xqr = try QRLeastSquares(x.matrix)
@@ -96,7 +96,7 @@ struct Diagnostics {
                 name: "Basmann", statistic: Double(n - kz) * ePe / (eNorm - ePe),
                 distribution: .chiSquared(Double(overid)))
             hansenJ = try Self.hansenJ(
-                y: y, x: x.matrix, z: z.matrix, e: e, covariance: covariance, constantIndex: zConst, df: overid)
+                y: y, x: x.matrix, z: z.matrix, e: e, covariance: gmmCovariance, constantIndex: zConst, df: overid)
         }
 
         // Endogeneity: control-function regression y on [X, V̂].
@@ -166,9 +166,9 @@ struct Diagnostics {
             for i in 0..<s.storage.count { s.storage[i] *= ee / n / n }
         case .hac:
             let u = Sandwich.scores(z, weights: e)
-            let bw =
+            let bw = try
                 covariance.hacLags.map(Double.init)
-                ?? Sandwich.neweyWestBandwidth(u, include: (0..<z.columns).filter { $0 != constantIndex })
+                ?? (try Sandwich.neweyWestBandwidth(u, include: Array(0..<z.columns), standardize: true))
             s = Sandwich.hacMeat(u, bandwidth: bw)
             for i in 0..<s.storage.count { s.storage[i] /= n }
         case .cluster:
@@ -241,7 +241,7 @@ struct Diagnostics {
         var clusterCount: Int? = nil
         switch covariance.kind {
         case .hac:
-            let bw = covariance.hacLags.map(Double.init) ?? Sandwich.neweyWestBandwidth(scores, include: Array(0..<(k * l)))
+            let bw = try covariance.hacLags.map(Double.init) ?? (try Sandwich.neweyWestBandwidth(scores, include: Array(0..<(k * l))))
             omega = Sandwich.hacMeat(scores, bandwidth: bw)
         case .cluster:
             let c = Sandwich.clusterMeat(scores, groups: covariance.clusters ?? [])

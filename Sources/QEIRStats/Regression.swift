@@ -51,6 +51,9 @@ public struct RegressionResult: Sendable, Hashable {
     public let dfModel: Double
     /// Residual degrees of freedom n − rank.
     public let dfResid: Double
+    /// Denominator degrees of freedom of t and F inference: ``dfResid``, except G − 1 for
+    /// cluster-robust covariances (statsmodels' `df_resid_inference`).
+    public let dfInference: Double
     /// R² (centered when the model has a constant, uncentered otherwise, like statsmodels).
     public let rSquared: Double
     /// 1 − (n − k_const)/(n − k)·(1 − R²).
@@ -86,7 +89,7 @@ public struct RegressionResult: Sendable, Hashable {
     public func criticalValue(level: Double) -> Double {
         let alpha = (1 - level) / 2
         switch inference {
-        case .t: return StudentT(degreesOfFreedom: dfResid).inverseSF(alpha)
+        case .t: return StudentT(degreesOfFreedom: dfInference).inverseSF(alpha)
         case .normal: return Normal().inverseSF(alpha)
         }
     }
@@ -115,7 +118,7 @@ public struct RegressionResult: Sendable, Hashable {
     public func waldTest(restriction: Matrix, value: [Double]? = nil) throws -> WaldTest {
         try WaldTest.compute(
             restriction: restriction, value: value ?? [Double](repeating: 0, count: restriction.rows),
-            beta: coefficients, covariance: covariance, dfResid: dfResid)
+            beta: coefficients, covariance: covariance, dfResid: dfInference)
     }
 
     /// Wald test that the named coefficients are jointly equal to `values` (zero by default).
@@ -307,9 +310,9 @@ enum LinearFit {
             return Covariance(matrix: Sandwich.sandwich(bread: bread, meat: u.gram(), factor: factor(nil)))
         case .hac:
             let u = Sandwich.scores(x, weights: residuals)
-            let bw =
+            let bw = try
                 options.hacLags.map(Double.init)
-                ?? Sandwich.neweyWestBandwidth(u, include: (0..<k).filter { $0 != constantIndex })
+                ?? (try Sandwich.neweyWestBandwidth(u, include: (0..<k).filter { $0 != constantIndex }))
             let meat = Sandwich.hacMeat(u, bandwidth: bw)
             return Covariance(matrix: Sandwich.sandwich(bread: bread, meat: meat, factor: factor(nil)), bandwidth: bw)
         case .cluster:
@@ -340,11 +343,13 @@ enum LinearFit {
     static func assemble(
         model: ModelKind, names: [String], dropped: [String], beta: [Double], y: [Double],
         residuals: [Double], covariance cov: Covariance, options: CovarianceOptions, scale: Double,
-        inference: Inference, constantIndex: Int?, classicalF: Bool, fAsChiSquared: Bool = false
+        inference: Inference, constantIndex: Int?, classicalF: Bool, fAsChiSquared: Bool = false,
+        clusterInferenceDF: Bool = true
     ) -> RegressionResult {
         let n = y.count
         let k = beta.count
         let dfResid = Double(n - k)
+        let dfInference = clusterInferenceDF ? cov.clusters.map { Double($0 - 1) } ?? dfResid : dfResid
         let kConst = constantIndex == nil ? 0 : 1
         let dfModel = Double(k - kConst)
         var ssr = 0.0
@@ -363,7 +368,7 @@ enum LinearFit {
         let se = cov.matrix.diagonal.map { $0.squareRoot() }
         let stats = zip(beta, se).map { $0 / $1 }
         let pv = stats.map {
-            inference == .t ? PValue.twoSidedT($0, degreesOfFreedom: dfResid) : PValue.twoSidedNormal($0)
+            inference == .t ? PValue.twoSidedT($0, degreesOfFreedom: dfInference) : PValue.twoSidedNormal($0)
         }
         var fTest: TestResult? = nil
         let slopes = (0..<k).filter { $0 != constantIndex }
@@ -376,13 +381,13 @@ enum LinearFit {
                 for (row, j) in slopes.enumerated() { r[row, j] = 1 }
                 let w = try? WaldTest.compute(
                     restriction: r, value: [Double](repeating: 0, count: slopes.count), beta: beta,
-                    covariance: cov.matrix, dfResid: dfResid)
+                    covariance: cov.matrix, dfResid: dfInference)
                 if let w {
                     fTest = fAsChiSquared ? w.chiSquared : w.f
                 } else {
                     fTest = TestResult(
                         name: "F", statistic: .nan,
-                        distribution: fAsChiSquared ? .chiSquared(Double(slopes.count)) : .f(Double(slopes.count), dfResid))
+                        distribution: fAsChiSquared ? .chiSquared(Double(slopes.count)) : .f(Double(slopes.count), dfInference))
                 }
             }
         }
@@ -392,6 +397,7 @@ enum LinearFit {
             model: model, names: names, droppedColumns: dropped, coefficients: beta, covariance: cov.matrix,
             covarianceOptions: options, hacBandwidth: cov.bandwidth, clusterCount: cov.clusters, standardErrors: se,
             statistics: stats, pValues: pv, inference: inference, nobs: n, dfModel: dfModel, dfResid: dfResid,
+            dfInference: dfInference,
             rSquared: r2, adjustedRSquared: adjR2, fTest: fTest, ssr: ssr, sigma: scale.squareRoot(),
             logLikelihood: llf, aic: -2 * llf + 2 * Double(k), bic: -2 * llf + Double.log(nd) * Double(k),
             residuals: residuals, fittedValues: fitted)
