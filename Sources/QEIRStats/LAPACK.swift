@@ -6,6 +6,12 @@ internal import CQEIRLapack
 // is always checked and turned into a StatsError naming the routine.
 
 enum LAPACK {
+    /// A workspace of `count` doubles, not zero-filled (LAPACK writes before it reads).
+    @inline(__always)
+    static func workspace(_ count: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: max(1, count)) { _, n in n = max(1, count) }
+    }
+
     /// Pivoted QR (dgeqp3) of the m×n matrix in `a`, in place. `jpvt` gets 0-based pivots.
     static func geqp3(m: Int, n: Int, a: inout [Double], jpvt: inout [Int], tau: inout [Double]) throws {
         var piv = [qeir_int](repeating: 0, count: n)
@@ -13,7 +19,7 @@ enum LAPACK {
         var query = 0.0
         var info = qeir_dgeqp3(qeir_int(m), qeir_int(n), &a, qeir_int(max(1, m)), &piv, &tau, &query, -1)
         guard info == 0 else { throw StatsError.lapack("dgeqp3", info: Int(info)) }
-        var work = [Double](repeating: 0, count: max(1, Int(query)))
+        var work = workspace(Int(query))
         info = qeir_dgeqp3(
             qeir_int(m), qeir_int(n), &a, qeir_int(max(1, m)), &piv, &tau, &work, qeir_int(work.count))
         guard info == 0 else { throw StatsError.lapack("dgeqp3", info: Int(info)) }
@@ -26,7 +32,7 @@ enum LAPACK {
         var query = 0.0
         var info = qeir_dgeqrf(qeir_int(m), qeir_int(n), &a, qeir_int(max(1, m)), &tau, &query, -1)
         guard info == 0 else { throw StatsError.lapack("dgeqrf", info: Int(info)) }
-        var work = [Double](repeating: 0, count: max(1, Int(query)))
+        var work = workspace(Int(query))
         info = qeir_dgeqrf(qeir_int(m), qeir_int(n), &a, qeir_int(max(1, m)), &tau, &work, qeir_int(work.count))
         guard info == 0 else { throw StatsError.lapack("dgeqrf", info: Int(info)) }
     }
@@ -35,12 +41,16 @@ enum LAPACK {
     static func ormqr(
         transpose: Bool, m: Int, k: Int, a: [Double], tau: [Double], c: inout [Double], columns n: Int
     ) throws {
-        var query = 0.0
-        var info = qeir_dormqr(
-            transpose ? 1 : 0, qeir_int(m), qeir_int(n), qeir_int(k), a, qeir_int(max(1, m)), tau, &c,
-            qeir_int(max(1, m)), &query, -1)
-        guard info == 0 else { throw StatsError.lapack("dormqr", info: Int(info)) }
-        var work = [Double](repeating: 0, count: max(1, Int(query)))
+        // One or two right-hand sides: the unblocked path (lwork = n) is fastest and needs no query.
+        var query = Double(max(1, n))
+        var info: qeir_int = 0
+        if n > 2 {
+            info = qeir_dormqr(
+                transpose ? 1 : 0, qeir_int(m), qeir_int(n), qeir_int(k), a, qeir_int(max(1, m)), tau, &c,
+                qeir_int(max(1, m)), &query, -1)
+            guard info == 0 else { throw StatsError.lapack("dormqr", info: Int(info)) }
+        }
+        var work = workspace(Int(query))
         info = qeir_dormqr(
             transpose ? 1 : 0, qeir_int(m), qeir_int(n), qeir_int(k), a, qeir_int(max(1, m)), tau, &c,
             qeir_int(max(1, m)), &work, qeir_int(work.count))
@@ -53,7 +63,7 @@ enum LAPACK {
         var query = 0.0
         var info = qeir_dorgqr(qeir_int(m), qeir_int(n), qeir_int(k), &q, qeir_int(max(1, m)), tau, &query, -1)
         guard info == 0 else { throw StatsError.lapack("dorgqr", info: Int(info)) }
-        var work = [Double](repeating: 0, count: max(1, Int(query)))
+        var work = workspace(Int(query))
         info = qeir_dorgqr(
             qeir_int(m), qeir_int(n), qeir_int(k), &q, qeir_int(max(1, m)), tau, &work, qeir_int(work.count))
         guard info == 0 else { throw StatsError.lapack("dorgqr", info: Int(info)) }
@@ -86,7 +96,7 @@ enum LAPACK {
         var query = 0.0
         var info = qeir_dsyev(vectors ? 1 : 0, qeir_int(n), &a, qeir_int(max(1, n)), &w, &query, -1)
         guard info == 0 else { throw StatsError.lapack("dsyev", info: Int(info)) }
-        var work = [Double](repeating: 0, count: max(1, Int(query)))
+        var work = workspace(Int(query))
         info = qeir_dsyev(vectors ? 1 : 0, qeir_int(n), &a, qeir_int(max(1, n)), &w, &work, qeir_int(work.count))
         guard info == 0 else { throw StatsError.lapack("dsyev", info: Int(info)) }
         return w
@@ -257,7 +267,7 @@ extension LAPACK {
             CChar(UInt8(ascii: "A")), CChar(UInt8(ascii: "A")), qeir_int(m), qeir_int(n), &a, qeir_int(max(1, m)),
             &s, &u, qeir_int(max(1, m)), &vt, qeir_int(max(1, n)), &query, -1)
         guard info == 0 else { throw StatsError.lapack("dgesvd", info: Int(info)) }
-        var work = [Double](repeating: 0, count: max(1, Int(query)))
+        var work = workspace(Int(query))
         info = qeir_dgesvd(
             CChar(UInt8(ascii: "A")), CChar(UInt8(ascii: "A")), qeir_int(m), qeir_int(n), &a, qeir_int(max(1, m)),
             &s, &u, qeir_int(max(1, m)), &vt, qeir_int(max(1, n)), &work, qeir_int(work.count))

@@ -9,8 +9,8 @@ public enum RankDeficiencyPolicy: String, Sendable, Hashable, Codable {
 
 /// When the least-squares solution is improved by iterative refinement.
 public enum RefinementPolicy: String, Sendable, Hashable, Codable {
-    /// Refine problems with n·k ≤ 10⁶ always (it costs about one extra pass over the data), and
-    /// larger ones when the scaled design's estimated condition number exceeds 10².
+    /// Refine when the scaled design's estimated condition number |R₁₁/R_kk| exceeds 10²
+    /// (well-conditioned problems gain nothing from it).
     case automatic
     /// Always refine (up to three steps with compensated residuals).
     case always
@@ -52,23 +52,32 @@ struct QRLeastSquares: Sendable {
         n = x.rows
         k = x.columns
         self.x = x
-        var s = [Double](repeating: 1, count: k)
+        let (rows, cols) = (x.rows, x.columns)
+        var s = [Double](repeating: 1, count: cols)
         var a = x.storage
-        for j in 0..<k {
-            var norm = 0.0
-            var scaleAcc = 0.0
-            // Two-pass scaled norm: robust to overflow/underflow for extreme columns.
-            for i in 0..<n { scaleAcc = max(scaleAcc, abs(a[i + j * n])) }
-            if scaleAcc > 0 {
-                for i in 0..<n {
-                    let v = a[i + j * n] / scaleAcc
-                    norm += v * v
+        a.withUnsafeMutableBufferPointer { buf in
+            for j in 0..<cols {
+                let col = UnsafeMutableBufferPointer(rebasing: buf[(j * rows)..<((j + 1) * rows)])
+                var sum = 0.0
+                for v in col { sum += v * v }
+                var norm = sum.squareRoot()
+                if !(norm.isNormal) {
+                    // Overflow or underflow of the plain sum: redo it scaled by the largest |value|.
+                    var big = 0.0
+                    for v in col { big = max(big, abs(v)) }
+                    if big > 0 {
+                        let inv = 1 / big
+                        var scaled = 0.0
+                        for v in col { scaled += (v * inv) * (v * inv) }
+                        norm = big * scaled.squareRoot()
+                    } else {
+                        norm = 0
+                    }
                 }
-                norm = scaleAcc * norm.squareRoot()
+                s[j] = norm > 0 ? norm : 1
+                let inv = 1 / s[j]
+                for i in col.indices { col[i] *= inv }
             }
-            s[j] = norm > 0 ? norm : 1
-            let inv = 1 / s[j]
-            for i in 0..<n { a[i + j * n] *= inv }
         }
         var jpvt: [Int] = []
         var t: [Double] = []
@@ -141,7 +150,7 @@ struct QRLeastSquares: Sendable {
         switch refinement {
         case .always: refine = true
         case .never: refine = false
-        case .automatic: refine = n * k <= 1_000_000 || conditionEstimate > 1e2
+        case .automatic: refine = conditionEstimate > 1e2
         }
         if refine {
             for _ in 0..<3 {
