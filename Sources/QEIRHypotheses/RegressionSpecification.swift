@@ -72,8 +72,7 @@ public struct RegressionSpecification: Sendable, Hashable {
                 throw StatsError(
                     .invalidArgument, "Cluster-robust covariance needs a cluster column (--cluster COLUMN).")
             }
-            options = .cluster(try table.textColumn(clusterColumn), smallSample: smallSample ?? true)
-            if isInstrumental { options.smallSample = smallSample }
+            options = .cluster(try table.textColumn(clusterColumn), smallSample: smallSample)
         }
         let exog = try block(x, constant: constant)
         let linear = LinearModelOptions(rankDeficiency: rankDeficiency)

@@ -66,16 +66,18 @@ public struct CovarianceOptions: Sendable, Hashable {
     /// Newey–West HAC covariance.
     /// - Parameters:
     ///   - lags: the truncation lag L (weights 1 − j/(L+1)); `nil` for the automatic bandwidth.
-    ///   - smallSample: multiply by n/(n−k) (statsmodels' `use_correction=True`).
-    public static func hac(lags: Int? = nil, smallSample: Bool = false) -> CovarianceOptions {
+    ///   - smallSample: multiply by n/(n−k) (statsmodels' `use_correction=True`); `nil` keeps the
+    ///     estimator's convention (off for OLS, `debiased` for 2SLS).
+    public static func hac(lags: Int? = nil, smallSample: Bool? = nil) -> CovarianceOptions {
         CovarianceOptions(kind: .hac, hacLags: lags, smallSample: smallSample)
     }
 
     /// One-way cluster-robust covariance.
     /// - Parameters:
     ///   - labels: the cluster of each observation (any hashable label).
-    ///   - smallSample: multiply by G/(G−1)·(n−1)/(n−k) (statsmodels' default).
-    public static func cluster<Label: Hashable>(_ labels: [Label], smallSample: Bool = true) -> CovarianceOptions {
+    ///   - smallSample: multiply by G/(G−1)·(n−1)/(n−k); `nil` keeps the estimator's convention
+    ///     (on for OLS, as statsmodels; `debiased` for 2SLS, as linearmodels).
+    public static func cluster<Label: Hashable>(_ labels: [Label], smallSample: Bool? = nil) -> CovarianceOptions {
         var codes: [Label: Int] = [:]
         let ids = labels.map { label -> Int in
             if let c = codes[label] { return c }

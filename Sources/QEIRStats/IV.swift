@@ -139,7 +139,7 @@ public struct IV2SLS: Sendable {
         let constantIndex = x.constantIndex
         let cov = try LinearFit.covariance(
             covariance, x: xhat, residuals: residuals, bread: bread, scale: scale, constantIndex: constantIndex,
-            leverage: { try xhatQR.leverage() }, factor: factor)
+            qr: xhatQR, factor: factor)
         let inference: Inference = covariance.inference ?? (debiased ? .t : .normal)
         let regression = LinearFit.assemble(
             model: .iv2sls, names: x.names, dropped: [], beta: b, y: y, residuals: residuals, covariance: cov,

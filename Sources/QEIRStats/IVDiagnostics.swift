@@ -61,7 +61,7 @@ struct Diagnostics {
             let scale = ssr / (debiased ? Double(n - kz) : Double(n))
             let cov = try LinearFit.covariance(
                 covariance, x: z.matrix, residuals: v, bread: zBread, scale: scale, constantIndex: zConst,
-                leverage: { try zqr.leverage() }, factor: fsFactor)
+                qr: zqr, factor: fsFactor)
             var r = Matrix(rows: l2, columns: kz)
             for (row, col) in instrumentIdx.enumerated() { r[row, col] = 1 }
             let wald = try WaldTest.compute(
@@ -130,8 +130,16 @@ struct Diagnostics {
         craggDonald = (try g.symmetricEigenvalues().first ?? .nan) / Double(l2)
 
         if covariance.kind != .nonrobust {
-            kleibergenPaap = try Self.kleibergenPaap(
-                xbar: xbar, zbar: zbar, v: fsResiduals, covariance: covariance, factor: fsFactor) / Double(l2)
+            // ivreg2's scaling of the rk statistic into a Wald F: rk/L₂·(n − L)/n, and for
+            // clusters rk/L₂·(n − L)/(n − 1)·(G − 1)/G. It does not depend on `debiased`.
+            let (rk, groups) = try Self.kleibergenPaap(xbar: xbar, zbar: zbar, v: fsResiduals, covariance: covariance)
+            let nd = Double(n)
+            let nl = Double(n - kz)
+            if let g = groups.map(Double.init) {
+                kleibergenPaap = rk / Double(l2) * nl / (nd - 1) * (g - 1) / g
+            } else {
+                kleibergenPaap = rk / Double(l2) * nl / nd
+            }
         }
     }
 
@@ -151,7 +159,9 @@ struct Diagnostics {
         return scaled.multiplied(by: vectors, transposeOther: true)
     }
 
-    /// Hansen's J of two-step GMM with the weight matrix from 2SLS residuals.
+    /// Hansen's J of two-step GMM with the weight matrix from 2SLS residuals: heteroskedasticity-
+    /// robust for the classical and HC kinds (Hansen's J is robust by definition; Sargan is the
+    /// classical one), Bartlett-kernel for HAC, cluster sums for clusters.
     static func hansenJ(
         y: [Double], x: Matrix, z: Matrix, e: [Double], covariance: CovarianceOptions, constantIndex: Int?, df: Int
     ) throws -> TestResult {
@@ -159,11 +169,6 @@ struct Diagnostics {
         // S = meat / n with scores zᵢeᵢ (classical: σ̂²ZᵀZ/n).
         var s: Matrix
         switch covariance.kind {
-        case .nonrobust:
-            var ee = 0.0
-            for v in e { ee += v * v }
-            s = z.gram()
-            for i in 0..<s.storage.count { s.storage[i] *= ee / n / n }
         case .hac:
             let u = Sandwich.scores(z, weights: e)
             let bw = try
@@ -203,8 +208,8 @@ struct Diagnostics {
     /// `ranktest` (Θ = F·Π·G⁻¹, F = chol(Z̄ᵀZ̄), G = chol(X̄ᵀX̄)), and a robust covariance of
     /// vec(Π) of the model's kind.
     static func kleibergenPaap(
-        xbar: Matrix, zbar: Matrix, v: Matrix, covariance: CovarianceOptions, factor: (Int?) -> Double
-    ) throws -> Double {
+        xbar: Matrix, zbar: Matrix, v: Matrix, covariance: CovarianceOptions
+    ) throws -> (rk: Double, clusters: Int?) {
         let n = xbar.rows
         let k = xbar.columns
         let l = zbar.columns
@@ -216,7 +221,7 @@ struct Diagnostics {
         let gInv = try gMat.upperTriangularInverse()
         let theta = fMat.multiplied(by: pi).multiplied(by: gInv)  // L×K
         let (u, _, vt) = try theta.singularValueDecomposition()
-        // a_qq = U[:, K−1..<L] · (U₂₂⁻¹ · (U₂₂U₂₂ᵀ)^{1/2}), b_qq = sign(v_KK)·Vᵀ[:, K−1]ᵀ.
+        // a_qq = U[:, K−1..<L] · (U₂₂⁻¹ · (U₂₂U₂₂ᵀ)^{1/2}), b_qq = sign(v_KK)·(last column of V)ᵀ.
         let tail = Array((k - 1)..<l)
         let u2 = u.selectingColumns(tail)  // L×(L−K+1)
         let u22 = u2.selectingRows(tail)  // (L−K+1)²
@@ -225,7 +230,7 @@ struct Diagnostics {
         let aqq = u2.multiplied(by: u22Inv.multiplied(by: root))  // L×(L−K+1)
         let vKK = vt[k - 1, k - 1]
         let sign: Double = vKK >= 0 ? 1 : -1
-        let bqq = (0..<k).map { sign * vt[$0, k - 1] }  // K
+        let bqq = (0..<k).map { sign * vt[k - 1, $0] }  // K: the last column of V
         // λ = a_qqᵀ Θ b_qqᵀ  (= (b_qq ⊗ a_qqᵀ) vec Θ).
         let lambda = aqq.transposed.multiplied(by: theta.multiplied(by: bqq))
         let m = lambda.count
@@ -251,9 +256,7 @@ struct Diagnostics {
             omega = scores.gram()
         }
         let blockInv = kroneckerIdentity(k, zzInv)
-        var vPi = blockInv.multiplied(by: omega).multiplied(by: blockInv)
-        let f = factor(clusterCount)
-        for i in 0..<vPi.storage.count { vPi.storage[i] *= f }
+        let vPi = blockInv.multiplied(by: omega).multiplied(by: blockInv)
         // vec(FΠG⁻¹) = (G⁻ᵀ ⊗ F) vec Π.
         let t = kronecker(gInv.transposed, fMat)
         let vTheta = t.multiplied(by: vPi).multiplied(by: t, transposeOther: true)
@@ -262,7 +265,7 @@ struct Diagnostics {
         let q = vlabInv.multiplied(by: lambda)
         var rk = 0.0
         for i in 0..<m { rk += lambda[i] * q[i] }
-        return rk
+        return (rk, clusterCount)
     }
 
     static func generalInverse(_ a: Matrix) throws -> Matrix {

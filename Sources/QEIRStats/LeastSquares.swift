@@ -241,17 +241,50 @@ struct QRLeastSquares: Sendable {
         return out
     }
 
+    /// The thin Q factor (n×k) of the scaled, pivoted design (LAPACK dorgqr).
+    func thinQ() throws -> Matrix {
+        Matrix(uncheckedRows: n, columns: k, storage: try LAPACK.orgqr(m: n, n: k, k: k, a: factors, tau: tau))
+    }
+
     /// The diagonal of the hat matrix, hᵢ = ‖Qᵢ,·‖² over the thin Q.
-    func leverage() throws -> [Double] {
-        let q = try LAPACK.orgqr(m: n, n: k, k: k, a: factors, tau: tau)
+    func leverage(q: Matrix? = nil) throws -> [Double] {
+        let q = try q ?? thinQ()
         var h = [Double](repeating: 0, count: n)
         for j in 0..<k {
             for i in 0..<n {
-                let v = q[i + j * n]
+                let v = q[i, j]
                 h[i] += v * v
             }
         }
         return h
+    }
+
+    /// Whether sandwich covariances should be formed in the Q basis (see ``sandwichFromQBasis(_:)``).
+    var prefersQBasis: Bool { conditionEstimate > 1e2 }
+
+    /// The covariance P·D⁻¹·R⁻¹·M·R⁻ᵀ·D⁻¹·Pᵀ in original coordinates from a meat matrix M
+    /// computed with scores in the Q basis (qᵢ·wᵢ instead of xᵢ·wᵢ).
+    ///
+    /// Mathematically equal to (XᵀX)⁻¹·(Σ xᵢxᵢᵀwᵢ²)·(XᵀX)⁻¹, but only triangular, backward-stable
+    /// operations meet the ill-conditioning: on Longley (condition number ~5e9) it keeps HC
+    /// standard errors to 1e-12 where the X-basis sandwich (and statsmodels) loses 1e-8.
+    func sandwichFromQBasis(_ meat: Matrix) throws -> Matrix {
+        var rinv = [Double](repeating: 0, count: k * k)
+        for j in 0..<k {
+            for i in 0...j { rinv[i + j * k] = factors[i + j * n] }
+        }
+        try LAPACK.trtriUpper(n: k, a: &rinv)
+        let r = Matrix(uncheckedRows: k, columns: k, storage: rinv)
+        let t = r.multiplied(by: meat).multiplied(by: r, transposeOther: true)
+        var out = Matrix(rows: k, columns: k)
+        for j in 0..<k {
+            for i in 0..<k {
+                let pi = pivot[i]
+                let pj = pivot[j]
+                out[pi, pj] = 0.5 * (t[i, j] + t[j, i]) / (scale[pi] * scale[pj])
+            }
+        }
+        return out
     }
 
     /// Orthogonal projection of each column of `m` onto the column space of X (Q Qᵀ M).

@@ -236,7 +236,7 @@ public struct OLS: Sendable {
         let constantIndex = used.constantIndex
         let cov = try LinearFit.covariance(
             covariance, x: used.matrix, residuals: resid, bread: bread, scale: scale,
-            constantIndex: constantIndex, leverage: { try qr.leverage() },
+            constantIndex: constantIndex, qr: qr,
             factor: LinearFit.statsmodelsFactor(covariance, n: n, k: kept.count))
         return LinearFit.assemble(
             model: .ols, names: used.names, dropped: dropped, beta: beta, y: y, residuals: resid,
@@ -289,36 +289,50 @@ enum LinearFit {
     ///   - factor: the small-sample factor for a robust kind, given the number of clusters.
     static func covariance(
         _ options: CovarianceOptions, x: Matrix, residuals: [Double], bread: Matrix, scale: Double,
-        constantIndex: Int?, leverage: () throws -> [Double], factor: (Int?) -> Double
+        constantIndex: Int?, qr: QRLeastSquares, factor: (Int?) -> Double
     ) throws -> Covariance {
         let n = x.rows
         let k = x.columns
-        switch options.kind {
-        case .nonrobust:
+        if options.kind == .nonrobust {
             var v = bread
             for i in 0..<v.storage.count { v.storage[i] *= scale }
             return Covariance(matrix: v)
+        }
+        // Ill-conditioned designs: scores in the Q basis, then R⁻¹·M·R⁻ᵀ (see sandwichFromQBasis).
+        let q: Matrix? = (qr.prefersQBasis || options.kind == .hc2 || options.kind == .hc3) ? try qr.thinQ() : nil
+        let useQ = qr.prefersQBasis
+        func finish(_ meat: Matrix, _ f: Double) throws -> Matrix {
+            if useQ {
+                var v = try qr.sandwichFromQBasis(meat)
+                for i in 0..<v.storage.count { v.storage[i] *= f }
+                return v
+            }
+            return Sandwich.sandwich(bread: bread, meat: meat, factor: f)
+        }
+        let basis = useQ ? q! : x
+        switch options.kind {
+        case .nonrobust:
+            fatalError("unreachable")
         case .hc0, .hc1, .hc2, .hc3:
             var w = residuals
             if options.kind == .hc2 || options.kind == .hc3 {
-                let h = try leverage()
+                let h = try qr.leverage(q: q)
                 for i in 0..<n {
                     w[i] = options.kind == .hc2 ? residuals[i] / (1 - h[i]).squareRoot() : residuals[i] / (1 - h[i])
                 }
             }
-            let u = Sandwich.scores(x, weights: w)
-            return Covariance(matrix: Sandwich.sandwich(bread: bread, meat: u.gram(), factor: factor(nil)))
+            let u = Sandwich.scores(basis, weights: w)
+            return Covariance(matrix: try finish(u.gram(), factor(nil)))
         case .hac:
-            let u = Sandwich.scores(x, weights: residuals)
-            let bw = try
-                options.hacLags.map(Double.init)
-                ?? (try Sandwich.neweyWestBandwidth(u, include: (0..<k).filter { $0 != constantIndex }))
-            let meat = Sandwich.hacMeat(u, bandwidth: bw)
-            return Covariance(matrix: Sandwich.sandwich(bread: bread, meat: meat, factor: factor(nil)), bandwidth: bw)
+            let bw = try options.hacLags.map(Double.init)
+                ?? Sandwich.neweyWestBandwidth(
+                    Sandwich.scores(x, weights: residuals), include: (0..<k).filter { $0 != constantIndex })
+            let meat = Sandwich.hacMeat(Sandwich.scores(basis, weights: residuals), bandwidth: bw)
+            return Covariance(matrix: try finish(meat, factor(nil)), bandwidth: bw)
         case .cluster:
-            let u = Sandwich.scores(x, weights: residuals)
+            let u = Sandwich.scores(basis, weights: residuals)
             let (meat, g) = Sandwich.clusterMeat(u, groups: options.clusters ?? [])
-            return Covariance(matrix: Sandwich.sandwich(bread: bread, meat: meat, factor: factor(g)), clusters: g)
+            return Covariance(matrix: try finish(meat, factor(g)), clusters: g)
         }
     }
 
