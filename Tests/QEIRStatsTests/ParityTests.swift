@@ -240,9 +240,9 @@ struct ParityTests {
         test("basmann", iv.basmann, e["basmann"])
         test("wu_hausman", iv.wuHausman, e["wu_hausman"])
         test("durbin", iv.durbin, e["durbin"])
-        if options.kind == .nonrobust || options.kind == .hc0 {
-            test("j_stat", iv.hansenJ, e["j_stat"])
-        }
+        // Hansen J's weight follows the covariance kind: robust for unadjusted/robust
+        // (IVGMM's default), kernel or clustered weights otherwise (`j_stat_matched`).
+        test("j_stat", iv.hansenJ, options.kind == .hac || options.kind == .cluster ? e["j_stat_matched"] : e["j_stat"])
         Self.expectClose("cragg_donald", iv.craggDonald, e["cragg_donald"])
         Self.expectClose("kleibergen_paap", iv.kleibergenPaap, e["kleibergen_paap"])
     }
