@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "QEIRData", dependencies: ["QEIRStats", logging, .product(name: "CSV", package: "CSV.swift")]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
-        .executableTarget(name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
+        .executableTarget(
+            name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
         .target(name: "QEIRTestSupport", dependencies: ["QEIRStats"]),
         .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),

@@ -1,5 +1,5 @@
-public import Foundation
 internal import CSV
+public import Foundation
 
 /// A table of named columns read from CSV (header row required), kept as text until a column
 /// is asked for as numbers, so that a bad cell is reported only if it is used and always by
@@ -23,19 +23,22 @@ public struct DataTable: Sendable, Hashable {
         self.source = source
         guard !text.allSatisfy(\.isWhitespace) else {
             throw DataError(
-                .emptyData, "\(source) is empty: a header row naming the columns is required.", context: ["file": source])
+                .emptyData, "\(source) is empty: a header row naming the columns is required.",
+                context: ["file": source])
         }
         let reader: CSVReader
         do {
             reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)
         } catch {
             throw DataError(
-                .malformedCSV, "\(source): the CSV header could not be read (\(error)); check the file is comma-separated text.",
+                .malformedCSV,
+                "\(source): the CSV header could not be read (\(error)); check the file is comma-separated text.",
                 context: ["file": source])
         }
         guard let header = reader.headerRow, !(header.count == 1 && header[0].isEmpty) else {
             throw DataError(
-                .emptyData, "\(source) is empty: a header row naming the columns is required.", context: ["file": source])
+                .emptyData, "\(source) is empty: a header row naming the columns is required.",
+                context: ["file": source])
         }
         var seen = Set<String>()
         for (j, name) in header.enumerated() {
@@ -46,7 +49,8 @@ public struct DataTable: Sendable, Hashable {
             }
             guard seen.insert(name).inserted else {
                 throw DataError(
-                    .duplicateColumn, "\(source): column '\(name)' appears twice in the header; column names must be unique.",
+                    .duplicateColumn,
+                    "\(source): column '\(name)' appears twice in the header; column names must be unique.",
                     context: ["file": source, "column": name])
             }
         }
@@ -115,7 +119,9 @@ public struct DataTable: Sendable, Hashable {
         out.reserveCapacity(text.count)
         for (i, cell) in text.enumerated() {
             guard let v = Double(cell), v.isFinite else {
-                let what = cell.isEmpty || cell == "NA" || cell == "." || cell.lowercased() == "nan" ? "a missing value" : "a non-numeric value"
+                let what =
+                    cell.isEmpty || cell == "NA" || cell == "." || cell.lowercased() == "nan"
+                    ? "a missing value" : "a non-numeric value"
                 throw DataError(
                     .nonNumeric,
                     "\(source): column '\(name)' has \(what) ('\(cell)') at data row \(i + 1); "

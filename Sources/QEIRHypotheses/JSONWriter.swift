@@ -52,7 +52,8 @@ public indirect enum JSONValue: Sendable, Hashable {
         case let .object(pairs):
             if pairs.isEmpty { return "{}" }
             return "{\n"
-                + pairs.map { inner + Self.escape($0.0) + ": " + $0.1.rendered(indent: indent + 1) }.joined(separator: ",\n")
+                + pairs.map { inner + Self.escape($0.0) + ": " + $0.1.rendered(indent: indent + 1) }.joined(
+                    separator: ",\n")
                 + "\n\(pad)}"
         }
     }

@@ -57,18 +57,23 @@ public struct RegressionReport: Sendable {
         if !r.droppedColumns.isEmpty { pairs.append(("dropped_columns", .array(r.droppedColumns.map { .string($0) }))) }
         if case let .iv(iv) = outcome {
             pairs.append(
-                ("first_stage",
-                 .object(iv.firstStage.map {
-                     ($0.endogenous,
-                      .object([
-                        ("f_statistic", .number($0.test.statistic)),
-                        ("f_pvalue", .number($0.test.pValue)),
-                        ("f_distribution", Self.distribution($0.test.distribution)),
-                        ("partial_r_squared", .number($0.partialRSquared)),
-                        ("shea_r_squared", .number($0.sheaRSquared)),
-                        ("r_squared", .number($0.rSquared)),
-                      ]))
-                 })))
+                (
+                    "first_stage",
+                    .object(
+                        iv.firstStage.map {
+                            (
+                                $0.endogenous,
+                                .object([
+                                    ("f_statistic", .number($0.test.statistic)),
+                                    ("f_pvalue", .number($0.test.pValue)),
+                                    ("f_distribution", Self.distribution($0.test.distribution)),
+                                    ("partial_r_squared", .number($0.partialRSquared)),
+                                    ("shea_r_squared", .number($0.sheaRSquared)),
+                                    ("r_squared", .number($0.rSquared)),
+                                ])
+                            )
+                        })
+                ))
             pairs.append(("j_statistic", .number(iv.hansenJ?.statistic)))
             pairs.append(("j_pvalue", .number(iv.hansenJ?.pValue)))
             pairs.append(("sargan", Self.test(iv.sargan)))
@@ -116,11 +121,14 @@ public struct RegressionReport: Sendable {
         lines.append(String(repeating: "=", count: width + 78))
         lines.append(
             "Observations: \(r.nobs)    Df model: \(num(r.dfModel))    Df resid: \(num(r.dfResid))    Covariance: \(r.covarianceOptions.kind.rawValue)"
-                + (r.hacBandwidth.map { " (bandwidth \(num($0)))" } ?? "") + (r.clusterCount.map { " (\($0) clusters)" } ?? ""))
+                + (r.hacBandwidth.map { " (bandwidth \(num($0)))" } ?? "")
+                + (r.clusterCount.map { " (\($0) clusters)" } ?? ""))
         lines.append(
             "R-squared: \(num(r.rSquared))    Adj. R-squared: \(num(r.adjustedRSquared))    "
                 + (r.fTest.map { "\($0.name): \(num($0.statistic)) (p = \(num($0.pValue)))" } ?? ""))
-        lines.append("SSR: \(num(r.ssr))    Sigma: \(num(r.sigma))    Log-likelihood: \(num(r.logLikelihood))    AIC: \(num(r.aic))    BIC: \(num(r.bic))")
+        lines.append(
+            "SSR: \(num(r.ssr))    Sigma: \(num(r.sigma))    Log-likelihood: \(num(r.logLikelihood))    AIC: \(num(r.aic))    BIC: \(num(r.bic))"
+        )
         lines.append(String(repeating: "-", count: width + 78))
         let level = String(format: "%g%%", confidence * 100)
         lines.append(
@@ -140,12 +148,17 @@ public struct RegressionReport: Sendable {
             lines.append("First stage (excluded instruments: \(iv.instruments.joined(separator: ", ")))")
             for f in iv.firstStage {
                 lines.append(
-                    "  \(f.endogenous): \(f.test.name) = \(num(f.test.statistic)) (p = \(num(f.test.pValue))), partial R² = \(num(f.partialRSquared)), Shea R² = \(num(f.sheaRSquared))")
+                    "  \(f.endogenous): \(f.test.name) = \(num(f.test.statistic)) (p = \(num(f.test.pValue))), partial R² = \(num(f.partialRSquared)), Shea R² = \(num(f.sheaRSquared))"
+                )
             }
-            lines.append("Cragg-Donald Wald F: \(num(iv.craggDonald))" + (iv.kleibergenPaap.map { "    Kleibergen-Paap rk Wald F: \(num($0))" } ?? ""))
+            lines.append(
+                "Cragg-Donald Wald F: \(num(iv.craggDonald))"
+                    + (iv.kleibergenPaap.map { "    Kleibergen-Paap rk Wald F: \(num($0))" } ?? ""))
             if let j = iv.hansenJ { lines.append("Hansen J: \(num(j.statistic)) (p = \(num(j.pValue)))") }
             if let s = iv.sargan { lines.append("Sargan: \(num(s.statistic)) (p = \(num(s.pValue)))") }
-            lines.append("Wu-Hausman: \(num(iv.wuHausman.statistic)) (p = \(num(iv.wuHausman.pValue)))    Durbin: \(num(iv.durbin.statistic)) (p = \(num(iv.durbin.pValue)))")
+            lines.append(
+                "Wu-Hausman: \(num(iv.wuHausman.statistic)) (p = \(num(iv.wuHausman.pValue)))    Durbin: \(num(iv.durbin.statistic)) (p = \(num(iv.durbin.pValue)))"
+            )
         }
         return lines.joined(separator: "\n")
     }

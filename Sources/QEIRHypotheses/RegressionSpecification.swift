@@ -58,7 +58,8 @@ public struct RegressionSpecification: Sendable, Hashable {
         if endogenous.isEmpty && !instruments.isEmpty {
             throw StatsError(
                 .invalidArgument,
-                "Instruments (\(instruments.joined(separator: ", "))) were given without endogenous regressors; name the endogenous regressors too.")
+                "Instruments (\(instruments.joined(separator: ", "))) were given without endogenous regressors; name the endogenous regressors too."
+            )
         }
         let yValues = try table.numericColumn(y)
         func block(_ names: [String], constant: Bool) throws -> DesignMatrix {

@@ -187,7 +187,8 @@ enum Sandwich {
         guard m < n - 1 else {
             throw StatsError(
                 .invalidArgument,
-                "The automatic Newey–West bandwidth needs at least 4 observations (got \(n)); pass the HAC lags explicitly.")
+                "The automatic Newey–West bandwidth needs at least 4 observations (got \(n)); pass the HAC lags explicitly."
+            )
         }
         var sigma = [Double](repeating: 0, count: m + 1)
         for j in 0...m {
@@ -206,7 +207,8 @@ enum Sandwich {
         guard bw.isFinite else {
             throw StatsError(
                 .invalidArgument,
-                "The automatic Newey–West bandwidth is undefined because the scores' long-run variance estimate is 0; pass the HAC lags explicitly.")
+                "The automatic Newey–West bandwidth is undefined because the scores' long-run variance estimate is 0; pass the HAC lags explicitly."
+            )
         }
         return min(bw.rounded(.up), Double(n - 1))
     }
@@ -234,4 +236,3 @@ enum Sandwich {
         return (sums.gram(), g)
     }
 }
-

@@ -78,7 +78,8 @@ public struct DesignMatrix: Sendable, Hashable {
         for name in names {
             guard seen.insert(name).inserted else {
                 throw StatsError(
-                    .duplicateColumn, "Column '\(name)' appears more than once in the design; give each regressor a unique name.",
+                    .duplicateColumn,
+                    "Column '\(name)' appears more than once in the design; give each regressor a unique name.",
                     context: ["column": name])
             }
         }
@@ -130,7 +131,8 @@ public struct DesignMatrix: Sendable, Hashable {
         }
         for name in other.names where names.contains(name) {
             throw StatsError(
-                .duplicateColumn, "Column '\(name)' appears in both parts of the design; each variable may appear once.",
+                .duplicateColumn,
+                "Column '\(name)' appears in both parts of the design; each variable may appear once.",
                 context: ["column": name])
         }
         return DesignMatrix(uncheckedNames: names + other.names, matrix: matrix.appendingColumns(other.matrix))

@@ -94,7 +94,8 @@ public struct IV2SLS: Sendable {
         for d in [exogenous, endogenous, instruments] where d.nobs != n {
             throw StatsError(
                 .dimensionMismatch,
-                "The dependent variable '\(yName)' has \(n) observations but a regressor block has \(d.nobs); align the data.")
+                "The dependent variable '\(yName)' has \(n) observations but a regressor block has \(d.nobs); align the data."
+            )
         }
         if let bad = y.firstIndex(where: { !$0.isFinite }) {
             throw StatsError.nonFinite(column: yName, index: bad, value: y[bad])

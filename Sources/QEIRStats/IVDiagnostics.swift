@@ -70,7 +70,8 @@ struct Diagnostics {
             firstStage.append(
                 FirstStage(
                     endogenous: x2.names[j], rSquared: 1 - ssr / tss, partialRSquared: partial, sheaRSquared: .nan,
-                    test: covariance.kind == .nonrobust ? wald.f : wald.chiSquared, coefficients: instrumentIdx.map { pi[$0] }))
+                    test: covariance.kind == .nonrobust ? wald.f : wald.chiSquared,
+                    coefficients: instrumentIdx.map { pi[$0] }))
         }
         // Shea partial R² (Godfrey 1999): [(XᵀX)⁻¹]ⱼⱼ / [(X̂ᵀX̂)⁻¹]ⱼⱼ for each endogenous column.
         let xqr = try QRLeastSquares(x.matrix)
@@ -171,8 +172,8 @@ struct Diagnostics {
         switch covariance.kind {
         case .hac:
             let u = Sandwich.scores(z, weights: e)
-            let bw = try
-                covariance.hacLags.map(Double.init)
+            let bw =
+                try covariance.hacLags.map(Double.init)
                 ?? (try Sandwich.neweyWestBandwidth(u, include: Array(0..<z.columns), standardize: true))
             s = Sandwich.hacMeat(u, bandwidth: bw)
             for i in 0..<s.storage.count { s.storage[i] /= n }
@@ -246,7 +247,9 @@ struct Diagnostics {
         var clusterCount: Int? = nil
         switch covariance.kind {
         case .hac:
-            let bw = try covariance.hacLags.map(Double.init) ?? (try Sandwich.neweyWestBandwidth(scores, include: Array(0..<(k * l))))
+            let bw =
+                try covariance.hacLags.map(Double.init)
+                ?? (try Sandwich.neweyWestBandwidth(scores, include: Array(0..<(k * l))))
             omega = Sandwich.hacMeat(scores, bandwidth: bw)
         case .cluster:
             let c = Sandwich.clusterMeat(scores, groups: covariance.clusters ?? [])

@@ -260,7 +260,8 @@ extension CovarianceOptions {
             }
             guard Set(c).count >= 2 else {
                 throw StatsError(
-                    .invalidArgument, "Cluster-robust covariance needs at least two clusters; all observations share one.")
+                    .invalidArgument,
+                    "Cluster-robust covariance needs at least two clusters; all observations share one.")
             }
         case .hac:
             if let l = hacLags, l < 0 || l >= n {
@@ -324,7 +325,8 @@ enum LinearFit {
             let u = Sandwich.scores(basis, weights: w)
             return Covariance(matrix: try finish(u.gram(), factor(nil)))
         case .hac:
-            let bw = try options.hacLags.map(Double.init)
+            let bw =
+                try options.hacLags.map(Double.init)
                 ?? Sandwich.neweyWestBandwidth(
                     Sandwich.scores(x, weights: residuals), include: (0..<k).filter { $0 != constantIndex })
             let meat = Sandwich.hacMeat(Sandwich.scores(basis, weights: residuals), bandwidth: bw)
@@ -401,7 +403,8 @@ enum LinearFit {
                 } else {
                     fTest = TestResult(
                         name: "F", statistic: .nan,
-                        distribution: fAsChiSquared ? .chiSquared(Double(slopes.count)) : .f(Double(slopes.count), dfInference))
+                        distribution: fAsChiSquared
+                            ? .chiSquared(Double(slopes.count)) : .f(Double(slopes.count), dfInference))
                 }
             }
         }

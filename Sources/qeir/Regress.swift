@@ -33,7 +33,8 @@ struct Regress: ParsableCommand {
     func validate() throws {
         guard CovarianceOptions.Kind(rawValue: cov) != nil else {
             throw ValidationError(
-                "Unknown covariance '\(cov)'; use one of \(CovarianceOptions.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+                "Unknown covariance '\(cov)'; use one of \(CovarianceOptions.Kind.allCases.map(\.rawValue).joined(separator: ", "))."
+            )
         }
         guard confidence > 0, confidence < 1 else {
             throw ValidationError("--confidence must be strictly between 0 and 1; got \(confidence).")

@@ -14,12 +14,16 @@ struct RegressCommandTests {
     @Test func olsJSONHasTheContractKeys() throws {
         let out = try runBuiltExecutable(
             "qeir",
-            ["regress", "--data", Self.example, "--y", "inv_growth", "--x", "gdp_growth,real_rate", "--cov", "hc1",
-             "--format", "json"])
+            [
+                "regress", "--data", Self.example, "--y", "inv_growth", "--x", "gdp_growth,real_rate", "--cov", "hc1",
+                "--format", "json",
+            ])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         let j = try json(out)
-        for key in ["model", "nobs", "df_resid", "coefficients", "std_errors", "t_values", "p_values", "conf_int",
-                    "r_squared", "adj_r_squared", "f_statistic", "f_pvalue", "ssr", "sigma", "cov_type"] {
+        for key in [
+            "model", "nobs", "df_resid", "coefficients", "std_errors", "t_values", "p_values", "conf_int",
+            "r_squared", "adj_r_squared", "f_statistic", "f_pvalue", "ssr", "sigma", "cov_type",
+        ] {
             #expect(j[key] != nil, "missing key \(key)")
         }
         #expect(j["model"] as? String == "ols")
@@ -43,8 +47,10 @@ struct RegressCommandTests {
     @Test func ivJSONHasDiagnostics() throws {
         let out = try runBuiltExecutable(
             "qeir",
-            ["regress", "--data", Self.example, "--y", "inv_growth", "--x", "real_rate", "--endog", "gdp_growth",
-             "--instruments", "gdp_growth_lag,m1_growth,tbill_lag", "--cov", "hc0", "--format", "json"])
+            [
+                "regress", "--data", Self.example, "--y", "inv_growth", "--x", "real_rate", "--endog", "gdp_growth",
+                "--instruments", "gdp_growth_lag,m1_growth,tbill_lag", "--cov", "hc0", "--format", "json",
+            ])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         let j = try json(out)
         #expect(j["model"] as? String == "iv2sls")

@@ -28,7 +28,8 @@ struct DataTableTests {
         #expect(e?.code == .raggedRow)
         #expect(
             e?.message
-                == "r.csv: data row 2 has 1 field(s) but the header has 2; fix the row so every row has one value per column.")
+                == "r.csv: data row 2 has 1 field(s) but the header has 2; fix the row so every row has one value per column."
+        )
     }
 
     @Test func duplicateHeaderIsAnError() throws {

@@ -15,7 +15,8 @@ struct InputErrorTests {
         #expect(e?.code == .rankDeficient)
         #expect(
             e?.message
-                == "Perfect collinearity: regressor column 'x3' is a linear combination of the columns before it. Remove it or allow dropping (rankDeficiency: .drop).")
+                == "Perfect collinearity: regressor column 'x3' is a linear combination of the columns before it. Remove it or allow dropping (rankDeficiency: .drop)."
+        )
     }
 
     @Test func dropPolicyDropsLaterColumnsLikeR() throws {
@@ -45,7 +46,8 @@ struct InputErrorTests {
         #expect(e?.code == .insufficientObservations)
         #expect(
             e?.message
-                == "The model has 3 coefficients but only 2 observations; it needs more observations than coefficients (n > k). Use a longer sample or fewer regressors.")
+                == "The model has 3 coefficients but only 2 observations; it needs more observations than coefficients (n > k). Use a longer sample or fewer regressors."
+        )
     }
 
     @Test func nonFiniteRegressorNamesColumnAndObservation() throws {
@@ -55,7 +57,8 @@ struct InputErrorTests {
         #expect(e?.code == .nonFinite)
         #expect(
             e?.message
-                == "Column 'x2' has a non-finite value (nan) at observation 7; drop or impute missing values before fitting.")
+                == "Column 'x2' has a non-finite value (nan) at observation 7; drop or impute missing values before fitting."
+        )
     }
 
     @Test func nonFiniteDependentVariable() throws {
@@ -74,11 +77,14 @@ struct InputErrorTests {
         let e2 = #expect(throws: StatsError.self) { try DesignMatrix(columns: [("const", x1)]) }
         #expect(
             e2?.message
-                == "Column 'const' appears more than once in the design. The constant is added automatically; drop your own 'const' column or pass constant: false.")
+                == "Column 'const' appears more than once in the design. The constant is added automatically; drop your own 'const' column or pass constant: false."
+        )
     }
 
     @Test func raggedColumns() throws {
-        let e = #expect(throws: StatsError.self) { try DesignMatrix(columns: [("x1", x1), ("x2", Array(x2.dropLast()))]) }
+        let e = #expect(throws: StatsError.self) {
+            try DesignMatrix(columns: [("x1", x1), ("x2", Array(x2.dropLast()))])
+        }
         #expect(e?.code == .dimensionMismatch)
         #expect(e?.message == "Column 'x2' has 9 observations but the design has 10; align the series before fitting.")
     }
@@ -93,7 +99,8 @@ struct InputErrorTests {
         #expect(e?.code == .underidentified)
         #expect(
             e?.message
-                == "The model is under-identified: 1 endogenous regressor(s) (x2) but 0 excluded instrument(s). Add at least one instrument per endogenous regressor.")
+                == "The model is under-identified: 1 endogenous regressor(s) (x2) but 0 excluded instrument(s). Add at least one instrument per endogenous regressor."
+        )
     }
 
     @Test func clusterOptionsAreValidated() throws {

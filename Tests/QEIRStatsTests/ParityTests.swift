@@ -64,14 +64,18 @@ struct ParityTests {
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         guard let e = num(expected) else {
-            #expect(actual == nil || actual!.isNaN, "\(label): expected none, got \(String(describing: actual))", sourceLocation: sourceLocation)
+            #expect(
+                actual == nil || actual!.isNaN, "\(label): expected none, got \(String(describing: actual))",
+                sourceLocation: sourceLocation)
             return
         }
         guard let a = actual else {
             Issue.record("\(label): missing, expected \(e)", sourceLocation: sourceLocation)
             return
         }
-        #expect(isClose(a, e, relative: tolerance, absoluteFloor: floor), "\(label): \(a) vs \(e)", sourceLocation: sourceLocation)
+        #expect(
+            isClose(a, e, relative: tolerance, absoluteFloor: floor), "\(label): \(a) vs \(e)",
+            sourceLocation: sourceLocation)
     }
 
     static func expectCovariance(
