@@ -110,10 +110,12 @@ public struct IV2SLS: Sendable {
         }
         try covariance.validate(nobs: n)
         // Instruments must be of full rank; the structural regressors too (checked on X̂).
-        let (zqr, _) = try QRLeastSquares.factor(z, policy: .error, role: "instrument")
+        let (zqr, _) = try QRLeastSquares.factor(
+            z, policy: .error, role: "instrument", strategy: options.factorization)
         let xhat = try zqr.project(x.matrix)
         let xhatDesign = DesignMatrix(uncheckedNames: x.names, matrix: xhat)
-        let (xhatQR, kept) = try QRLeastSquares.factor(xhatDesign, policy: options.rankDeficiency, role: "regressor")
+        let (xhatQR, kept) = try QRLeastSquares.factor(
+            xhatDesign, policy: options.rankDeficiency, role: "regressor", strategy: options.factorization)
         guard kept.count == x.count else {
             // Dropping columns of X̂ in an IV model changes identification: refuse.
             throw StatsError(

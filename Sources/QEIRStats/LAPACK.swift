@@ -70,6 +70,25 @@ enum LAPACK {
         return q
     }
 
+    /// Updates the k×k upper triangular `r` (leading dimension k) with the QR of [r; B], B the
+    /// m×k block in `block` (dtpqrt with block size `nb`). `block` is overwritten.
+    static func tpqrt(
+        k: Int, r: inout [Double], block: inout [Double], rows m: Int, nb: Int, t: inout [Double], work: inout [Double]
+    )
+        throws
+    {
+        let info = qeir_dtpqrt(
+            qeir_int(m), qeir_int(k), qeir_int(nb), &r, qeir_int(max(1, k)), &block, qeir_int(max(1, m)), &t,
+            qeir_int(max(1, nb)), &work)
+        guard info == 0 else { throw StatsError.lapack("dtpqrt", info: Int(info)) }
+    }
+
+    /// B := B·A⁻¹ (A upper triangular k×k, B m×k), in place.
+    static func trsmRightUpper(m: Int, k: Int, a: UnsafePointer<Double>, b: UnsafeMutablePointer<Double>) {
+        guard m > 0, k > 0 else { return }
+        qeir_dtrsm_right_upper(0, Int32(m), Int32(k), 1, a, Int32(k), b, Int32(m))
+    }
+
     /// In-place inverse of the n×n upper triangular matrix `a` (dtrtri).
     static func trtriUpper(n: Int, a: inout [Double]) throws {
         let info = qeir_dtrtri_upper(qeir_int(n), &a, qeir_int(max(1, n)))

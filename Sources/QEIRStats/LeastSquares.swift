@@ -18,8 +18,29 @@ public enum RefinementPolicy: String, Sendable, Hashable, Codable {
     case never
 }
 
-/// A least-squares problem factored once by Householder QR with column pivoting (LAPACK
-/// dgeqp3) on the column-equilibrated design, ready to solve for any right-hand side.
+/// Which QR factorization a least-squares fit uses.
+public enum QRStrategy: String, Sendable, Hashable, Codable {
+    /// Householder for small designs, tall-skinny for n·k ≥ 2²⁰ with n ≥ 16k.
+    case automatic
+    /// Pivoted Householder QR of the whole design (LAPACK dgeqp3).
+    case householder
+    /// Blocked tall-skinny QR (dgeqrf + dtpqrt) of the design, then pivoted QR of R.
+    case tallSkinny
+}
+
+/// A least-squares problem factored once on the column-equilibrated design, ready to solve
+/// for any right-hand side.
+///
+/// Two factorizations, one contract:
+/// - **Householder** (n·k < ``tallSkinnyThreshold`` or few rows per column): pivoted QR of
+///   the whole design (LAPACK dgeqp3); Q is kept as reflectors.
+/// - **Tall-skinny** (large n): R is accumulated block by block — QR of the first block
+///   (dgeqrf), then QR of [R; next block] exploiting R's triangle (dtpqrt) — in cache-sized
+///   blocks, and a pivoted QR of the small k×k R (dgeqp3) reveals the rank. Q is never formed;
+///   Qᵀv is applied as R⁻ᵀ(X̃ᵀv) (semi-normal equations) and every solve takes a corrected
+///   semi-normal refinement step (Björck 1987, "Stability analysis of the method of
+///   seminormal equations", Linear Algebra Appl. 88/89), which restores QR accuracy. This is
+///   several times faster than dgeqp3 on millions of rows and never copies the design.
 ///
 /// Accuracy: columns are scaled to unit Euclidean norm before factoring (this makes the rank
 /// decision scale-invariant and helps polynomial designs such as NIST Wampler); the numerical
@@ -29,15 +50,21 @@ public enum RefinementPolicy: String, Sendable, Hashable, Codable {
 /// accumulated in doubled precision (Ogita, Rump & Oishi 2005, "Accurate sum and dot
 /// product", SIAM J. Sci. Comput. 26(6)).
 struct QRLeastSquares: Sendable {
+    /// Designs with at least this many elements (and ≥ 16 rows per column) use the tall-skinny path.
+    static let tallSkinnyThreshold = 1 << 20
+    /// Rows per block of the tall-skinny accumulation (fits L2 with k ≤ 64).
+    static let tallSkinnyBlockRows = 4096
+
     let n: Int
     let k: Int
     /// The original design (needed for residuals).
     var x: Matrix
     /// Column norms used to equilibrate.
     let scale: [Double]
-    /// Factored scaled design: R in the upper triangle, Householder vectors below.
-    let factors: [Double]
-    let tau: [Double]
+    /// R (k×k, upper triangular, column-major) of the scaled, pivoted design X̃ = X·D⁻¹·P.
+    let r: [Double]
+    /// Householder reflectors of the whole design (n×k) and their scalars, when kept.
+    let householder: (factors: [Double], tau: [Double])?
     /// pivot[j] = the original column placed at position j.
     let pivot: [Int]
     /// Numerical rank.
@@ -48,20 +75,22 @@ struct QRLeastSquares: Sendable {
     /// The rank tolerance relative to |R₁₁|.
     var relativeTolerance: Double { Double(max(n, k)) * Double.ulpOfOne }
 
-    init(_ x: Matrix) throws {
+    /// Whether Qᵀ is applied through the reflectors (false: semi-normal equations).
+    var hasReflectors: Bool { householder != nil }
+
+    init(_ x: Matrix, strategy: QRStrategy = .automatic) throws {
         n = x.rows
         k = x.columns
         self.x = x
         let (rows, cols) = (x.rows, x.columns)
         var s = [Double](repeating: 1, count: cols)
-        var a = x.storage
-        a.withUnsafeMutableBufferPointer { buf in
+        x.storage.withUnsafeBufferPointer { buf in
             for j in 0..<cols {
-                let col = UnsafeMutableBufferPointer(rebasing: buf[(j * rows)..<((j + 1) * rows)])
+                let col = UnsafeBufferPointer(rebasing: buf[(j * rows)..<((j + 1) * rows)])
                 var sum = 0.0
                 for v in col { sum += v * v }
                 var norm = sum.squareRoot()
-                if !(norm.isNormal) {
+                if !norm.isNormal {
                     // Overflow or underflow of the plain sum: redo it scaled by the largest |value|.
                     var big = 0.0
                     for v in col { big = max(big, abs(v)) }
@@ -75,37 +104,112 @@ struct QRLeastSquares: Sendable {
                     }
                 }
                 s[j] = norm > 0 ? norm : 1
-                let inv = 1 / s[j]
-                for i in col.indices { col[i] *= inv }
             }
         }
-        var jpvt: [Int] = []
-        var t: [Double] = []
-        try LAPACK.geqp3(m: n, n: k, a: &a, jpvt: &jpvt, tau: &t)
         scale = s
-        factors = a
-        tau = t
+        let tallSkinny: Bool
+        switch strategy {
+        case .householder: tallSkinny = false
+        case .tallSkinny: tallSkinny = true
+        case .automatic: tallSkinny = rows * cols >= Self.tallSkinnyThreshold && rows >= 16 * max(cols, 1)
+        }
+        var rk: [Double]
+        var jpvt: [Int] = []
+        if tallSkinny && rows > cols && cols > 0 {
+            // Tall-skinny: accumulate R of X·D⁻¹ block by block, then pivot the small R.
+            var acc = try Self.tallSkinnyR(x, scale: s)
+            var t: [Double] = []
+            try LAPACK.geqp3(m: cols, n: cols, a: &acc, jpvt: &jpvt, tau: &t)
+            rk = acc
+            householder = nil
+        } else {
+            var a = x.storage
+            a.withUnsafeMutableBufferPointer { buf in
+                for j in 0..<cols {
+                    let inv = 1 / s[j]
+                    for i in (j * rows)..<((j + 1) * rows) { buf[i] *= inv }
+                }
+            }
+            var t: [Double] = []
+            try LAPACK.geqp3(m: rows, n: cols, a: &a, jpvt: &jpvt, tau: &t)
+            let m = min(rows, cols)
+            rk = [Double](repeating: 0, count: cols * cols)
+            for j in 0..<cols {
+                for i in 0..<min(j + 1, m) { rk[i + j * cols] = a[i + j * rows] }
+            }
+            householder = (a, t)
+        }
+        // Keep only the upper triangle of R.
+        for j in 0..<cols {
+            for i in (j + 1)..<max(j + 1, cols) { rk[i + j * cols] = 0 }
+        }
+        r = rk
         pivot = jpvt
-        let r11 = k > 0 && n > 0 ? abs(a[0]) : 0
-        let tol = Double(max(n, k)) * Double.ulpOfOne * r11
-        var r = 0
-        for j in 0..<min(n, k) where abs(a[j + j * n]) > tol { r = j + 1 }
-        // Diagonal of R from dgeqp3 is non-increasing in magnitude, so r counts a prefix.
-        rank = r11 > 0 ? r : 0
-        conditionEstimate = rank > 0 ? r11 / abs(a[(rank - 1) + (rank - 1) * n]) : .infinity
+        let r11 = cols > 0 && rows > 0 ? abs(rk[0]) : 0
+        let tol = Double(max(rows, cols)) * Double.ulpOfOne * r11
+        var rr = 0
+        // The diagonal of R from dgeqp3 is non-increasing in magnitude, so rr counts a prefix.
+        for j in 0..<min(rows, cols) where abs(rk[j + j * cols]) > tol { rr = j + 1 }
+        rank = r11 > 0 ? rr : 0
+        conditionEstimate = rank > 0 ? r11 / abs(rk[(rank - 1) + (rank - 1) * cols]) : .infinity
     }
+
+    /// R (k×k) of X·D⁻¹ by blocked tall-skinny QR: dgeqrf on the first block, then dtpqrt
+    /// of [R; block] for each further block. The design is read once and never copied whole.
+    static func tallSkinnyR(_ x: Matrix, scale: [Double]) throws -> [Double] {
+        let n = x.rows
+        let k = x.columns
+        let b = max(tallSkinnyBlockRows, k)
+        let nb = min(16, k)
+        var block = [Double](repeating: 0, count: b * k)
+        var t = LAPACK.workspace(nb * k)
+        var work = LAPACK.workspace(nb * k)
+        var r = [Double](repeating: 0, count: k * k)
+        func load(_ start: Int, _ m: Int) {
+            x.storage.withUnsafeBufferPointer { src in
+                block.withUnsafeMutableBufferPointer { dst in
+                    for j in 0..<k {
+                        let inv = 1 / scale[j]
+                        let s = j * n + start
+                        let d = j * m
+                        for i in 0..<m { dst[d + i] = src[s + i] * inv }
+                    }
+                }
+            }
+        }
+        let m0 = min(n, b)
+        load(0, m0)
+        var first = Array(block[0..<(m0 * k)])
+        var tau: [Double] = []
+        try LAPACK.geqrf(m: m0, n: k, a: &first, tau: &tau)
+        for j in 0..<k {
+            for i in 0...j { r[i + j * k] = first[i + j * m0] }
+        }
+        var start = m0
+        while start < n {
+            let m = min(b, n - start)
+            load(start, m)
+            try LAPACK.tpqrt(k: k, r: &r, block: &block, rows: m, nb: nb, t: &t, work: &work)
+            start += m
+        }
+        return r
+    }
+
+    /// Element (i, j) of R.
+    @inline(__always)
+    func rElement(_ i: Int, _ j: Int) -> Double { r[i + j * k] }
 
     /// Original column indices that are linear combinations of earlier columns (R's rule),
     /// found greedily on the small k×k matrix R·Pᵀ, which has the same column dependencies as X.
     func dependentColumns() throws -> [Int] {
         guard rank < k else { return [] }
-        let m = min(n, k)
-        // T[:, pivot[j]] = R[:, j] (rows 0..<m).
+        let m = k
+        // T[:, pivot[j]] = R[:, j].
         var t = [Double](repeating: 0, count: m * k)
         for j in 0..<k {
-            for i in 0...min(j, m - 1) { t[i + pivot[j] * m] = factors[i + j * n] }
+            for i in 0...j { t[i + pivot[j] * m] = rElement(i, j) }
         }
-        let absTol = relativeTolerance * abs(factors[0])
+        let absTol = relativeTolerance * abs(r[0])
         var kept: [Int] = []
         var dependent: [Int] = []
         for c in 0..<k {
@@ -117,57 +221,87 @@ struct QRLeastSquares: Sendable {
             var piv: [Int] = []
             var tt: [Double] = []
             try LAPACK.geqp3(m: m, n: cols.count, a: &sub, jpvt: &piv, tau: &tt)
-            var r = 0
-            for j in 0..<min(m, cols.count) where abs(sub[j + j * m]) > absTol { r = j + 1 }
-            if r == cols.count { kept.append(c) } else { dependent.append(c) }
+            var rr = 0
+            for j in 0..<min(m, cols.count) where abs(sub[j + j * m]) > absTol { rr = j + 1 }
+            if rr == cols.count { kept.append(c) } else { dependent.append(c) }
         }
         return dependent
     }
 
-    /// One QR solve of min ‖X b − v‖ (full rank assumed), returning b in original columns.
-    func solveOnce(_ v: [Double]) throws -> [Double] {
-        var c = v
-        try LAPACK.ormqr(transpose: true, m: n, k: k, a: factors, tau: tau, c: &c, columns: 1)
-        // Back substitution R z = c[0..<k].
-        var z = [Double](repeating: 0, count: k)
+    /// X̃ᵀv = Pᵀ·D⁻¹·Xᵀv (k values, in pivoted order).
+    func scaledTransposeProduct(_ v: [Double]) -> [Double] {
+        let xtv = x.transposeMultiplied(by: v)
+        return (0..<k).map { xtv[pivot[$0]] / scale[pivot[$0]] }
+    }
+
+    /// Solves R z = c in place (back substitution).
+    func backSubstitute(_ c: inout [Double]) {
         for i in stride(from: k - 1, through: 0, by: -1) {
             var acc = c[i]
-            for j in (i + 1)..<max(i + 1, k) { acc -= factors[i + j * n] * z[j] }
-            z[i] = acc / factors[i + i * n]
+            for j in (i + 1)..<max(i + 1, k) { acc -= rElement(i, j) * c[j] }
+            c[i] = acc / rElement(i, i)
         }
+    }
+
+    /// Solves Rᵀ z = c in place (forward substitution).
+    func forwardSubstituteTransposed(_ c: inout [Double]) {
+        for i in 0..<k {
+            var acc = c[i]
+            for j in 0..<i { acc -= rElement(j, i) * c[j] }
+            c[i] = acc / rElement(i, i)
+        }
+    }
+
+    /// Maps z (pivoted, scaled coordinates) to b in original columns.
+    func unpivot(_ z: [Double]) -> [Double] {
         var b = [Double](repeating: 0, count: k)
         for j in 0..<k { b[pivot[j]] = z[j] / scale[pivot[j]] }
         return b
     }
 
+    /// One solve of min ‖X b − v‖ (full rank assumed), returning b in original columns: through
+    /// the reflectors when kept, else by the semi-normal equations RᵀR z = X̃ᵀv.
+    func solveOnce(_ v: [Double]) throws -> [Double] {
+        var z: [Double]
+        if let (factors, tau) = householder {
+            var c = v
+            try LAPACK.ormqr(transpose: true, m: n, k: k, a: factors, tau: tau, c: &c, columns: 1)
+            z = Array(c[0..<k])
+        } else {
+            z = scaledTransposeProduct(v)
+            forwardSubstituteTransposed(&z)
+        }
+        backSubstitute(&z)
+        return unpivot(z)
+    }
+
     /// Solves min ‖X b − y‖ and returns the coefficients and residuals.
-    /// - Parameter refinement: when to apply iterative refinement.
+    /// - Parameter refinement: when to apply iterative refinement. Without reflectors one
+    ///   corrected semi-normal step is always taken.
     func solve(_ y: [Double], refinement: RefinementPolicy = .automatic) throws -> (
         coefficients: [Double], residuals: [Double]
     ) {
         var b = try solveOnce(y)
-        let refine: Bool
+        let illConditioned: Bool
         switch refinement {
-        case .always: refine = true
-        case .never: refine = false
-        case .automatic: refine = conditionEstimate > 1e2
+        case .always: illConditioned = true
+        case .never: illConditioned = false
+        case .automatic: illConditioned = conditionEstimate > 1e2
         }
-        if refine {
-            for _ in 0..<3 {
-                let r = compensatedResiduals(y, b)
-                let d = try solveOnce(r)
-                var bmax = 0.0
-                var dmax = 0.0
-                for j in 0..<k {
-                    b[j] += d[j]
-                    bmax = max(bmax, abs(b[j]))
-                    dmax = max(dmax, abs(d[j]))
-                }
-                if dmax <= Double.ulpOfOne * bmax { break }
+        let steps = illConditioned ? 3 : (hasReflectors ? 0 : 1)
+        for _ in 0..<steps {
+            let r = illConditioned ? compensatedResiduals(y, b) : residuals(y, b)
+            let d = try solveOnce(r)
+            var bmax = 0.0
+            var dmax = 0.0
+            for j in 0..<k {
+                b[j] += d[j]
+                bmax = max(bmax, abs(b[j]))
+                dmax = max(dmax, abs(d[j]))
             }
-            return (b, compensatedResiduals(y, b))
+            if dmax <= Double.ulpOfOne * bmax { break }
         }
-        return (b, residuals(y, b))
+        return (b, illConditioned ? compensatedResiduals(y, b) : residuals(y, b))
     }
 
     /// y − X b in working precision (BLAS dgemv).
@@ -215,35 +349,55 @@ struct QRLeastSquares: Sendable {
         return hi
     }
 
-    /// (XᵀX)⁻¹ in the original column order, from R⁻¹R⁻ᵀ of the scaled, pivoted factor.
-    func xtxInverse() throws -> Matrix {
-        var rinv = [Double](repeating: 0, count: k * k)
-        for j in 0..<k {
-            for i in 0...j { rinv[i + j * k] = factors[i + j * n] }
-        }
+    /// R⁻¹ (k×k, upper triangular).
+    func rInverse() throws -> Matrix {
+        var rinv = r
         try LAPACK.trtriUpper(n: k, a: &rinv)
-        var m = [Double](repeating: 0, count: k * k)
-        rinv.withUnsafeBufferPointer { r in
-            m.withUnsafeMutableBufferPointer { mm in
-                LAPACK.gemm(
-                    transA: false, transB: true, m: k, n: k, k: k, alpha: 1, a: r.baseAddress!, lda: k,
-                    b: r.baseAddress!, ldb: k, beta: 0, c: mm.baseAddress!, ldc: k)
-            }
-        }
+        return Matrix(uncheckedRows: k, columns: k, storage: rinv)
+    }
+
+    /// P·D⁻¹·M·D⁻¹·Pᵀ for a k×k matrix M in pivoted, scaled coordinates (exactly symmetrized).
+    func toOriginalCoordinates(_ m: Matrix) -> Matrix {
         var out = Matrix(rows: k, columns: k)
         for j in 0..<k {
             for i in 0..<k {
                 let pi = pivot[i]
                 let pj = pivot[j]
-                out[pi, pj] = m[i + j * k] / (scale[pi] * scale[pj])
+                out[pi, pj] = 0.5 * (m[i, j] + m[j, i]) / (scale[pi] * scale[pj])
             }
         }
         return out
     }
 
-    /// The thin Q factor (n×k) of the scaled, pivoted design (LAPACK dorgqr).
+    /// (XᵀX)⁻¹ in the original column order, from R⁻¹R⁻ᵀ of the scaled, pivoted factor.
+    func xtxInverse() throws -> Matrix {
+        let rinv = try rInverse()
+        return toOriginalCoordinates(rinv.multiplied(by: rinv, transposeOther: true))
+    }
+
+    /// The thin Q factor (n×k) of the scaled, pivoted design: from the reflectors (dorgqr), or
+    /// as X̃·R⁻¹ (dtrsm) on the tall-skinny path.
     func thinQ() throws -> Matrix {
-        Matrix(uncheckedRows: n, columns: k, storage: try LAPACK.orgqr(m: n, n: k, k: k, a: factors, tau: tau))
+        if let (factors, tau) = householder {
+            return Matrix(
+                uncheckedRows: n, columns: k, storage: try LAPACK.orgqr(m: n, n: k, k: k, a: factors, tau: tau))
+        }
+        var q = Matrix(rows: n, columns: k)
+        x.storage.withUnsafeBufferPointer { src in
+            q.storage.withUnsafeMutableBufferPointer { dst in
+                for j in 0..<k {
+                    let c = pivot[j]
+                    let inv = 1 / scale[c]
+                    for i in 0..<n { dst[j * n + i] = src[c * n + i] * inv }
+                }
+            }
+        }
+        r.withUnsafeBufferPointer { rr in
+            q.storage.withUnsafeMutableBufferPointer { qq in
+                LAPACK.trsmRightUpper(m: n, k: k, a: rr.baseAddress!, b: qq.baseAddress!)
+            }
+        }
+        return q
     }
 
     /// The diagonal of the hat matrix, hᵢ = ‖Qᵢ,·‖² over the thin Q.
@@ -269,33 +423,23 @@ struct QRLeastSquares: Sendable {
     /// operations meet the ill-conditioning: on Longley (condition number ~5e9) it keeps HC
     /// standard errors to 1e-12 where the X-basis sandwich (and statsmodels) loses 1e-8.
     func sandwichFromQBasis(_ meat: Matrix) throws -> Matrix {
-        var rinv = [Double](repeating: 0, count: k * k)
-        for j in 0..<k {
-            for i in 0...j { rinv[i + j * k] = factors[i + j * n] }
-        }
-        try LAPACK.trtriUpper(n: k, a: &rinv)
-        let r = Matrix(uncheckedRows: k, columns: k, storage: rinv)
-        let t = r.multiplied(by: meat).multiplied(by: r, transposeOther: true)
-        var out = Matrix(rows: k, columns: k)
-        for j in 0..<k {
-            for i in 0..<k {
-                let pi = pivot[i]
-                let pj = pivot[j]
-                out[pi, pj] = 0.5 * (t[i, j] + t[j, i]) / (scale[pi] * scale[pj])
-            }
-        }
-        return out
+        let rinv = try rInverse()
+        return toOriginalCoordinates(rinv.multiplied(by: meat).multiplied(by: rinv, transposeOther: true))
     }
 
     /// Orthogonal projection of each column of `m` onto the column space of X (Q Qᵀ M).
     func project(_ m: Matrix) throws -> Matrix {
-        var c = m.storage
-        try LAPACK.ormqr(transpose: true, m: n, k: k, a: factors, tau: tau, c: &c, columns: m.columns)
-        for j in 0..<m.columns {
-            for i in k..<max(k, n) { c[i + j * n] = 0 }
+        if let (factors, tau) = householder {
+            var c = m.storage
+            try LAPACK.ormqr(transpose: true, m: n, k: k, a: factors, tau: tau, c: &c, columns: m.columns)
+            for j in 0..<m.columns {
+                for i in k..<max(k, n) { c[i + j * n] = 0 }
+            }
+            try LAPACK.ormqr(transpose: false, m: n, k: k, a: factors, tau: tau, c: &c, columns: m.columns)
+            return Matrix(uncheckedRows: n, columns: m.columns, storage: c)
         }
-        try LAPACK.ormqr(transpose: false, m: n, k: k, a: factors, tau: tau, c: &c, columns: m.columns)
-        return Matrix(uncheckedRows: n, columns: m.columns, storage: c)
+        let q = try thinQ()
+        return q.multiplied(by: q.multiplied(by: m, transposeSelf: true))
     }
 }
 

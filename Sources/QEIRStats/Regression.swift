@@ -144,10 +144,16 @@ public struct LinearModelOptions: Sendable, Hashable {
     public var rankDeficiency: RankDeficiencyPolicy = .error
     /// When to refine the least-squares solution.
     public var refinement: RefinementPolicy = .automatic
-    /// Creates options with defaults (error on rank deficiency, automatic refinement).
-    public init(rankDeficiency: RankDeficiencyPolicy = .error, refinement: RefinementPolicy = .automatic) {
+    /// Which QR factorization to use (the automatic choice is right unless you are testing).
+    public var factorization: QRStrategy = .automatic
+    /// Creates options with defaults (error on rank deficiency, automatic refinement and factorization).
+    public init(
+        rankDeficiency: RankDeficiencyPolicy = .error, refinement: RefinementPolicy = .automatic,
+        factorization: QRStrategy = .automatic
+    ) {
         self.rankDeficiency = rankDeficiency
         self.refinement = refinement
+        self.factorization = factorization
     }
 }
 
@@ -155,9 +161,10 @@ extension QRLeastSquares {
     /// Factors `design`, applying the rank-deficiency policy. Returns the factorization of the
     /// kept columns and the indices kept.
     static func factor(
-        _ design: DesignMatrix, policy: RankDeficiencyPolicy, role: String = "regressor"
+        _ design: DesignMatrix, policy: RankDeficiencyPolicy, role: String = "regressor",
+        strategy: QRStrategy = .automatic
     ) throws -> (qr: QRLeastSquares, kept: [Int]) {
-        let qr = try QRLeastSquares(design.matrix)
+        let qr = try QRLeastSquares(design.matrix, strategy: strategy)
         if qr.rank == design.count { return (qr, Array(0..<design.count)) }
         let dependent = try qr.dependentColumns()
         let dependentNames = dependent.map { design.names[$0] }
@@ -173,7 +180,7 @@ extension QRLeastSquares {
                 context: ["columns": dependentNames.joined(separator: ",")])
         case .drop:
             let kept = (0..<design.count).filter { !dependent.contains($0) }
-            return (try QRLeastSquares(design.matrix.selectingColumns(kept)), kept)
+            return (try QRLeastSquares(design.matrix.selectingColumns(kept), strategy: strategy), kept)
         }
     }
 }
@@ -225,7 +232,8 @@ public struct OLS: Sendable {
                 context: ["nobs": String(n), "k": String(design.count)])
         }
         try covariance.validate(nobs: n)
-        let (qr, kept) = try QRLeastSquares.factor(design, policy: options.rankDeficiency)
+        let (qr, kept) = try QRLeastSquares.factor(
+            design, policy: options.rankDeficiency, strategy: options.factorization)
         let used = kept.count == design.count ? design : design.selecting(kept)
         let dropped = (0..<design.count).filter { !kept.contains($0) }.map { design.names[$0] }
         let (beta, resid) = try qr.solve(y, refinement: options.refinement)

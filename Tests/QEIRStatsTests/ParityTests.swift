@@ -104,8 +104,8 @@ struct ParityTests {
         #expect(Self.ivIDs.count >= 30)
     }
 
-    @Test(arguments: olsIDs)
-    func olsMatchesStatsmodels(id: String) throws {
+    @Test(arguments: olsIDs, [QRStrategy.householder, .tallSkinny])
+    func olsMatchesStatsmodels(id: String, strategy: QRStrategy) throws {
         let c = try #require(Self.fixture.testCase(id))
         let e = try #require(c["expected"] as? [String: Any])
         let ds = try #require(c["dataset"] as? String)
@@ -123,7 +123,7 @@ struct ParityTests {
         default: options = CovarianceOptions(kind: kind)
         }
         if cov["use_t"] as? Bool == true { options.inference = .t }
-        let fit = try OLS().fit(y: y, design: design, covariance: options)
+        let fit = try OLS(options: .init(factorization: strategy)).fit(y: y, design: design, covariance: options)
         let names = try #require(e["names"] as? [String])
         #expect(fit.names == names)
         let highprec = e["highprec"] as? [String: Any]
@@ -178,8 +178,8 @@ struct ParityTests {
         }
     }
 
-    @Test(arguments: ivIDs)
-    func ivMatchesLinearmodels(id: String) throws {
+    @Test(arguments: ivIDs, [QRStrategy.householder, .tallSkinny])
+    func ivMatchesLinearmodels(id: String, strategy: QRStrategy) throws {
         let c = try #require(Self.fixture.testCase(id))
         let e = try #require(c["expected"] as? [String: Any])
         let ds = try #require(c["dataset"] as? String)
@@ -198,7 +198,7 @@ struct ParityTests {
                 kind: .cluster, clusters: Self.fixture.column(ds, cov["cluster"] as? String ?? "").map { Int($0) })
         default: options = .nonrobust
         }
-        let iv = try IV2SLS().fit(
+        let iv = try IV2SLS(options: .init(factorization: strategy)).fit(
             y: y, exogenous: exog, endogenous: endog, instruments: instruments, covariance: options, debiased: debiased)
         let fit = iv.regression
         let names = try #require(e["names"] as? [String])

@@ -51,6 +51,13 @@ static inline void qeir_dtrsm_upper(int trans, int m, int n, double alpha, const
                 m, n, alpha, a, lda, b, ldb);
 }
 
+/// Solve X*op(A) = alpha*B with A upper triangular, in place in B (right side): B := B·A⁻¹.
+static inline void qeir_dtrsm_right_upper(int trans, int m, int n, double alpha, const double *a, int lda,
+                                          double *b, int ldb) {
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, trans ? CblasTrans : CblasNoTrans, CblasNonUnit,
+                m, n, alpha, a, lda, b, ldb);
+}
+
 // MARK: - LAPACK (column-major, caller-provided workspace; lwork = -1 queries)
 
 static inline qeir_int qeir_dgeqp3(qeir_int m, qeir_int n, double *a, qeir_int lda, qeir_int *jpvt,
@@ -60,6 +67,12 @@ static inline qeir_int qeir_dgeqp3(qeir_int m, qeir_int n, double *a, qeir_int l
 static inline qeir_int qeir_dgeqrf(qeir_int m, qeir_int n, double *a, qeir_int lda, double *tau,
                                    double *work, qeir_int lwork) {
     return LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, m, n, a, lda, tau, work, lwork);
+}
+/// QR of the stacked [A; B] with A (n×n) upper triangular and B (m×n) (dtpqrt, l = 0): A is
+/// overwritten by the new R; B by the reflectors. t is nb×n, work nb×n.
+static inline qeir_int qeir_dtpqrt(qeir_int m, qeir_int n, qeir_int nb, double *a, qeir_int lda, double *b,
+                                   qeir_int ldb, double *t, qeir_int ldt, double *work) {
+    return LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, m, n, 0, nb, a, lda, b, ldb, t, ldt, work);
 }
 /// Apply Q' (trans != 0) or Q from a QR factorization to C (m-by-n) from the left.
 static inline qeir_int qeir_dormqr(int trans, qeir_int m, qeir_int n, qeir_int k, const double *a,
