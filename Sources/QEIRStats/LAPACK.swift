@@ -38,21 +38,32 @@ enum LAPACK {
     }
 
     /// C := Q'·C (transpose) or Q·C, with Q from geqp3/geqrf (first `k` reflectors of `a`, m rows).
+    ///
+    /// LAPACK's unblocked dorm2r temporarily writes 1 into each diagonal element of the
+    /// reflector matrix (and restores it), although LAPACKE declares it `const`. Passing a shared
+    /// array would race when fits run concurrently (seen as wrong bootstrap replicates under
+    /// load), so the reflectors are copied into a private buffer first.
     static func ormqr(
         transpose: Bool, m: Int, k: Int, a: [Double], tau: [Double], c: inout [Double], columns n: Int
     ) throws {
+        var reflectors = [Double](unsafeUninitializedCapacity: m * k) { buf, count in
+            a.withUnsafeBufferPointer { src in
+                _ = buf.initialize(from: src[0..<(m * k)])
+            }
+            count = m * k
+        }
         // One or two right-hand sides: the unblocked path (lwork = n) is fastest and needs no query.
         var query = Double(max(1, n))
         var info: qeir_int = 0
         if n > 2 {
             info = qeir_dormqr(
-                transpose ? 1 : 0, qeir_int(m), qeir_int(n), qeir_int(k), a, qeir_int(max(1, m)), tau, &c,
+                transpose ? 1 : 0, qeir_int(m), qeir_int(n), qeir_int(k), &reflectors, qeir_int(max(1, m)), tau, &c,
                 qeir_int(max(1, m)), &query, -1)
             guard info == 0 else { throw StatsError.lapack("dormqr", info: Int(info)) }
         }
         var work = workspace(Int(query))
         info = qeir_dormqr(
-            transpose ? 1 : 0, qeir_int(m), qeir_int(n), qeir_int(k), a, qeir_int(max(1, m)), tau, &c,
+            transpose ? 1 : 0, qeir_int(m), qeir_int(n), qeir_int(k), &reflectors, qeir_int(max(1, m)), tau, &c,
             qeir_int(max(1, m)), &work, qeir_int(work.count))
         guard info == 0 else { throw StatsError.lapack("dormqr", info: Int(info)) }
     }

@@ -75,7 +75,8 @@ static inline qeir_int qeir_dtpqrt(qeir_int m, qeir_int n, qeir_int nb, double *
     return LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, m, n, 0, nb, a, lda, b, ldb, t, ldt, work);
 }
 /// Apply Q' (trans != 0) or Q from a QR factorization to C (m-by-n) from the left.
-static inline qeir_int qeir_dormqr(int trans, qeir_int m, qeir_int n, qeir_int k, const double *a,
+/// Note: LAPACK's unblocked path writes (and restores) the diagonal of `a`: pass a private copy.
+static inline qeir_int qeir_dormqr(int trans, qeir_int m, qeir_int n, qeir_int k, double *a,
                                    qeir_int lda, const double *tau, double *c, qeir_int ldc,
                                    double *work, qeir_int lwork) {
     return LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', trans ? 'T' : 'N', m, n, k, a, lda, tau, c, ldc,
