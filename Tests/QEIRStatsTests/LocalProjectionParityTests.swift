@@ -64,12 +64,13 @@ struct LocalProjectionParityTests {
             horizons: try #require((c["horizons"] as? NSNumber)?.intValue),
             lags: try #require((c["lags"] as? NSNumber)?.intValue),
             response: try #require(LPResponse(rawValue: c["response"] as? String ?? "")),
-            shockLags: c["shock_lags"] as? Bool ?? false, covariance: covariance)
+            shockLags: c["shock_lags"] as? Bool ?? false, covariance: covariance,
+            debiased: c["debiased"] as? Bool ?? false)
         return (lp, spec)
     }
 
     @Test func fixtureIsPresentAndComplete() {
-        #expect(Self.ids.count == 15)
+        #expect(Self.ids.count == 16)
         let models = Set(Self.fixture.cases.compactMap { $0["model"] as? String })
         #expect(models == ["ols", "iv2sls"])
     }
