@@ -226,12 +226,14 @@ public struct LocalProjection: Sendable {
         let needed = isInstrumented ? k - 1 + instruments.count : k
         let lastWithData = count - start - 1
         guard lastHorizon <= lastWithData else {
+            let last =
+                lastWithData >= 0
+                ? "the last horizon with any data is \(lastWithData)" : "no horizon has any data"
             throw StatsError(
                 .insufficientObservations,
                 "Horizon \(lastHorizon) runs past the end of the sample: with \(count) observations of "
                     + "'\(response.name)', p = \(spec.lags) and the \(spec.response.rawValue) response, the sample "
-                    + "starts at observation \(start + 1) and the last horizon with any data is "
-                    + "\(max(lastWithData, -1)). Ask for fewer horizons or use a longer series.",
+                    + "starts at observation \(start + 1) and \(last). Ask for fewer horizons or use a longer series.",
                 context: ["horizon": String(lastHorizon), "nobs": String(count)])
         }
         guard forFitting else { return }

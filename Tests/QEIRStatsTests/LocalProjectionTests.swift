@@ -255,6 +255,18 @@ struct LocalProjectionTests {
         #expect(try lp.estimate(LocalProjectionSpecification(horizons: 8, lags: 2)).horizons.count == 9)
     }
 
+    @Test func aSeriesShorterThanTheLagsHasNoHorizon() throws {
+        let lp = try LocalProjection(y: [1, 2, 3], shock: [0, 1, 0])
+        let e = #expect(throws: StatsError.self) {
+            try lp.estimate(LocalProjectionSpecification(horizons: 0, lags: 3, response: .level))
+        }
+        #expect(e?.code == .insufficientObservations)
+        #expect(
+            e?.message
+                == "Horizon 0 runs past the end of the sample: with 3 observations of 'y', p = 3 and the level response, the sample starts at observation 4 and no horizon has any data. Ask for fewer horizons or use a longer series."
+        )
+    }
+
     @Test func negativeLagsAndHorizonsAreRejected() throws {
         let lp = try LocalProjection(y: y, shock: s)
         let lags = #expect(throws: StatsError.self) {
