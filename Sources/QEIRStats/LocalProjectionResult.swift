@@ -1,0 +1,100 @@
+/// A pointwise confidence band for the impulse response at one horizon:
+/// β̂_h ± c·SE(β̂_h), with c the two-sided critical value at ``level`` (normal for robust and
+/// HAC covariances, t otherwise — the regression's ``RegressionResult/inference``).
+public struct LPBand: Sendable, Hashable, Codable {
+    /// The confidence level (for example 0.90).
+    public let level: Double
+    /// β̂_h − c·SE.
+    public let lower: Double
+    /// β̂_h + c·SE.
+    public let upper: Double
+
+    /// Creates a band.
+    public init(level: Double, lower: Double, upper: Double) {
+        self.level = level
+        self.lower = lower
+        self.upper = upper
+    }
+}
+
+/// The data of one horizon's regression, exactly as it is fitted: useful to audit which
+/// dates and which regressors enter (and that the dependent variable is not among them).
+public struct LPHorizonDesign: Sendable, Hashable {
+    /// The horizon h.
+    public let horizon: Int
+    /// The dates t (0-based positions in the input series) of the sample:
+    /// first observation … T − 1 − h. Nothing outside the data is used or zero-filled.
+    public let observations: Range<Int>
+    /// The dependent variable's name (see ``LPResponse``).
+    public let dependentName: String
+    /// The dependent variable at each date of ``observations``.
+    public let dependent: [Double]
+    /// Every regressor in fitting order: `const`, the shock, its lags (`L1.shock`…), the lags
+    /// of y (`L1.y`…), then the lags of each control. For LP-IV the shock is the endogenous
+    /// regressor and the rest are exogenous.
+    public let regressors: DesignMatrix
+    /// LP-IV: the excluded instruments at each date; `nil` for OLS.
+    public let instruments: DesignMatrix?
+}
+
+/// The estimates at one horizon.
+public struct LPHorizon: Sendable, Hashable {
+    /// The horizon h.
+    public let horizon: Int
+    /// The number of observations, T − first observation − h.
+    public let nobs: Int
+    /// The dates t used (0-based positions in the input series).
+    public let observations: Range<Int>
+    /// The dependent variable's name.
+    public let dependentName: String
+    /// β̂_h, the coefficient on the shock s_t: the impulse response at h.
+    public let coefficient: Double
+    /// Its standard error under the horizon's covariance.
+    public let standardError: Double
+    /// Pointwise bands, one per requested level, in the specification's order.
+    public let bands: [LPBand]
+    /// The full regression (second stage for LP-IV), every coefficient labelled.
+    public let regression: RegressionResult
+    /// LP-IV: the complete 2SLS result with its diagnostics; `nil` for OLS.
+    public let iv: IVResult?
+    /// LP-IV: the first-stage F statistic of the excluded instruments, W/q with W the Wald
+    /// statistic under the horizon's covariance and q the number of instruments. With
+    /// `.nonrobust` it is linearmodels' `f.stat` (already W/q); with robust and HAC kinds
+    /// linearmodels reports W itself (``FirstStage/test``) and this is W/q. `nil` for OLS.
+    public let firstStageF: Double?
+
+    /// LP-IV: the first-stage diagnostics of the shock (test, partial R²); `nil` for OLS.
+    public var firstStage: FirstStage? { iv?.firstStage.first }
+
+    /// The band at `level` (matched to 1e-12), if it was requested.
+    public func band(level: Double) -> LPBand? { bands.first { abs($0.level - level) <= 1e-12 } }
+}
+
+/// Impulse responses from local projections at horizons 0…H.
+public struct LocalProjectionResult: Sendable, Hashable {
+    /// The specification estimated.
+    public let specification: LocalProjectionSpecification
+    /// The response series' name.
+    public let responseName: String
+    /// The shock's name (the coefficient reported at each horizon).
+    public let shockName: String
+    /// One entry per horizon, h = 0…H.
+    public let horizons: [LPHorizon]
+
+    /// β̂_h for h = 0…H: the impulse response function.
+    public var coefficients: [Double] { horizons.map(\.coefficient) }
+    /// SE(β̂_h) for h = 0…H.
+    public var standardErrors: [Double] { horizons.map(\.standardError) }
+    /// Observations per horizon.
+    public var nobs: [Int] { horizons.map(\.nobs) }
+
+    /// The bands at `level` for h = 0…H, or `nil` when that level was not requested.
+    public func bands(level: Double) -> [LPBand]? {
+        var out: [LPBand] = []
+        for h in horizons {
+            guard let b = h.band(level: level) else { return nil }
+            out.append(b)
+        }
+        return out
+    }
+}
