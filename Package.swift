@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
         .executableTarget(
             name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
+        .executableTarget(name: "threshold-montecarlo", dependencies: ["QEIRStats"], path: "Examples/ThresholdMonteCarlo"),
         .target(name: "QEIRTestSupport", dependencies: ["QEIRStats"]),
         .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),

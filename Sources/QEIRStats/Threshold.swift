@@ -72,7 +72,8 @@ public struct ThresholdResult: Sendable, Hashable {
     public let lrProfile: [Double]
     /// The LR-inversion interval [min, max] of {γ : LR(γ) ≤ c(α)}.
     public let confidenceInterval: ConfidenceInterval
-    /// c(α) = −2·log(1 − √(1 − α)) (Hansen 2000, eq. 22).
+    /// c(α) = −2·log(1 − √(1 − α)) at significance α = 1 − confidence (Hansen 2000, eq. 22):
+    /// 5.94, 7.35 and 10.59 for 90%, 95% and 99%.
     public let criticalValue: Double
     /// The heteroskedasticity correction η̂² (1 when homoskedastic).
     public let eta2: Double
@@ -349,7 +350,7 @@ public struct ThresholdRegression: Sendable {
             let candidate = fit1 / (s2 * fit2)
             eta2 = candidate.isFinite && candidate > 0 ? candidate : 1
         }
-        let crit = -2 * Double.log(1 - (1 - options.confidence).squareRoot())
+        let crit = -2 * Double.log(1 - options.confidence.squareRoot())
         let lr = profile.map { Double(n) * ($0 - sHat) / sHat / eta2 }
         let inside = (0..<lr.count).filter { lr[$0] <= crit }.map { pre.cands[$0].gamma }
         let ci = ConfidenceInterval(

@@ -139,6 +139,15 @@ struct ThresholdTests {
         var last: Int { lock.withLock { value } }
     }
 
+    @Test func criticalValuesAreHansens() throws {
+        // Hansen (2000), Table 1: 90% 5.94, 95% 7.35, 99% 10.59.
+        let model = try Self.model("synthetic")
+        for (level, c) in [(0.90, 5.94), (0.95, 7.35), (0.99, 10.59)] {
+            let fit = try model.fit(options: ThresholdOptions(confidence: level))
+            #expect(abs(fit.criticalValue - c) < 0.005, "\(level): \(fit.criticalValue)")
+        }
+    }
+
     @Test func constantThresholdVariableIsRejected() throws {
         let e = #expect(throws: StatsError.self) {
             try ThresholdRegression(

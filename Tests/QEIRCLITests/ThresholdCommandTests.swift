@@ -1,0 +1,59 @@
+import Foundation
+import QEIRTestSupport
+import Testing
+
+/// `qeir threshold` run as a built binary.
+struct ThresholdCommandTests {
+    static let example = TestPaths.packageRoot().appendingPathComponent("Examples/data/macro_investment.csv").path
+    static let base = [
+        "threshold", "--data", example, "--y", "inv_growth", "--x", "gdp_growth", "--threshold-var", "tbill_lag",
+    ]
+
+    @Test func jsonContract() throws {
+        let out = try runBuiltExecutable("qeir", Self.base + ["--bootstrap", "50", "--seed", "3", "--format", "json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        for key in [
+            "threshold", "conf_int", "ssr", "ssr_linear", "test_statistic", "test", "p_value", "bootstrap_reps",
+            "regimes", "nobs",
+        ] {
+            #expect(j[key] != nil, "missing \(key)")
+        }
+        #expect(j["test"] as? String == "sup_f")
+        #expect(j["bootstrap_reps"] as? Int == 50)
+        #expect((j["conf_int"] as? [Double])?.count == 2)
+        let regimes = try #require(j["regimes"] as? [[String: Any]])
+        #expect(regimes.count == 2)
+        #expect((regimes[0]["coefficients"] as? [String: Double])?.keys.sorted() == ["const", "gdp_growth"])
+        #expect((regimes[0]["nobs"] as? Int ?? 0) + (regimes[1]["nobs"] as? Int ?? 0) == 201)
+        #expect(out.stderr.contains("bootstrap: 50/50 (100%)"))
+    }
+
+    @Test func sameSeedSameAnswer() throws {
+        let args =
+            Self.base + ["--bootstrap", "40", "--seed", "11", "--cov", "hc", "--test", "sup_lm", "--format", "json"]
+        let a = try runBuiltExecutable("qeir", args)
+        let b = try runBuiltExecutable("qeir", args)
+        #expect(a.status == 0)
+        #expect(a.stdout == b.stdout)
+    }
+
+    @Test func constantThresholdVariableIsAnError() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var csv = "y,x,q\n"
+        for i in 0..<30 { csv += "\(i % 7),\(i),1\n" }
+        let file = try dir.write(csv, to: "t.csv")
+        let out = try runBuiltExecutable(
+            "qeir",
+            ["threshold", "--data", file.path, "--y", "y", "--x", "x", "--threshold-var", "q", "--bootstrap", "0"])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("The threshold variable 'q' is constant"))
+    }
+
+    @Test func badTrimIsAUsageError() throws {
+        let out = try runBuiltExecutable("qeir", Self.base + ["--trim", "0.7"])
+        #expect(out.status == 64)
+        #expect(out.stderr.contains("--trim must be in [0, 0.5)"))
+    }
+}
