@@ -29,8 +29,7 @@ public enum VARTrend: String, Sendable, Hashable, Codable, CaseIterable {
 /// variables and the deterministic terms chosen by ``VARTrend``. Each equation is estimated
 /// by OLS on the same regressors, which is the Gaussian maximum-likelihood (and GLS)
 /// estimator of the whole system (Lütkepohl 2005, *New Introduction to Multiple Time Series
-/// Analysis*, §3.2). Conventions are statsmodels 0.15's `statsmodels.tsa.api.VAR`; see
-/// `Documentation/VAR.md`.
+/// Analysis*, §3.2). Conventions are statsmodels 0.15's `statsmodels.tsa.api.VAR`.
 public struct VARModel: Sendable, Hashable {
     /// The observations: one row per period (oldest first), one column per variable.
     public let data: Matrix
