@@ -16,6 +16,7 @@ struct ThresholdMonteCarlo {
         BLASThreads().set(1)
 
         var covered = 0
+        var coveredSplit = 0
         for s in 0..<sims {
             var rng = ReplicateRandom(seed: 2026, stream: UInt64(s))
             let x = (0..<n).map { _ in rng.nextStandardNormal() }
@@ -25,12 +26,19 @@ struct ThresholdMonteCarlo {
                 y: y, design: try DesignMatrix(columns: [("x", x)]), thresholdVariable: q)
             let fit = try model.fit()
             if fit.confidenceInterval.lower <= 0 && 0 <= fit.confidenceInterval.upper { covered += 1 }
+            // Every γ in [q₍ⱼ₎, q₍ⱼ₊₁₎) gives the same split: the interval extended to the next q.
+            let next = fit.candidates.first { $0 > fit.confidenceInterval.upper } ?? .infinity
+            if fit.confidenceInterval.lower <= 0 && 0 < next { coveredSplit += 1 }
         }
         print(
             "LR interval coverage of the true threshold (nominal 95%): \(Double(covered) / Double(sims)) over \(sims) samples, n = \(n)"
         )
+        print("  counting the split-equivalent range up to the next q: \(Double(coveredSplit) / Double(sims))")
 
-        for kind in ThresholdCovariance.allCases {
+        for (kind, stat) in [
+            (ThresholdCovariance.homoskedastic, ThresholdTestStatistic.supF), (.heteroskedastic, .supF),
+            (.heteroskedastic, .supLM),
+        ] {
             var rejections = 0
             let sizeSims = max(1, sims / 2)
             for s in 0..<sizeSims {
@@ -42,11 +50,12 @@ struct ThresholdMonteCarlo {
                 }
                 let model = try ThresholdRegression(
                     y: y, design: try DesignMatrix(columns: [("x", x)]), thresholdVariable: q)
-                let test = try await model.testNoThreshold(covariance: kind, replications: boots, seed: UInt64(s))
+                let test = try await model.testNoThreshold(
+                    statistic: stat, covariance: kind, replications: boots, seed: UInt64(s))
                 if test.pValue < 0.05 { rejections += 1 }
             }
             print(
-                "Bootstrap sup-F test size at 5% (\(kind.rawValue) errors): \(Double(rejections) / Double(sizeSims)) over \(sizeSims) samples, \(boots) replications"
+                "Bootstrap \(stat.rawValue) (\(kind.rawValue)) test size at 5%, \(kind.rawValue) errors: \(Double(rejections) / Double(sizeSims)) over \(sizeSims) samples, \(boots) replications"
             )
         }
     }

@@ -306,6 +306,22 @@ extension LAPACK {
     }
 }
 
+extension LAPACK {
+    /// Eigenvalues of a general real n×n matrix (dgeev): real and imaginary parts.
+    static func geevValues(n: Int, a: [Double]) throws -> (real: [Double], imaginary: [Double]) {
+        var a = a
+        var wr = [Double](repeating: 0, count: n)
+        var wi = [Double](repeating: 0, count: n)
+        var query = 0.0
+        var info = qeir_dgeev_values(qeir_int(n), &a, qeir_int(max(1, n)), &wr, &wi, &query, -1)
+        guard info == 0 else { throw StatsError.lapack("dgeev", info: Int(info)) }
+        var work = workspace(Int(query))
+        info = qeir_dgeev_values(qeir_int(n), &a, qeir_int(max(1, n)), &wr, &wi, &work, qeir_int(work.count))
+        guard info == 0 else { throw StatsError.lapack("dgeev", info: Int(info)) }
+        return (wr, wi)
+    }
+}
+
 extension Matrix {
     /// Full singular value decomposition A = U·diag(s)·Vᵀ (dgesvd).
     public func singularValueDecomposition() throws -> (u: Matrix, singularValues: [Double], vt: Matrix) {

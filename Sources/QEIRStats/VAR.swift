@@ -98,7 +98,7 @@ public struct VARModel: Sendable, Hashable {
         }
         try checkEstimable(lags: lags, trend: trend, argument: "lags")
         let estimate = try VAREstimate(data: data, offset: 0, lags: lags, trend: trend)
-        return VARResult(model: self, estimate: estimate)
+        return try VARResult(model: self, estimate: estimate)
     }
 
     /// Selects the lag order by AIC, BIC, HQIC and FPE exactly as statsmodels'

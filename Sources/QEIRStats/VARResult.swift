@@ -84,7 +84,7 @@ public struct VARResult: Sendable, Hashable {
         return coefficients[i, e]
     }
 
-    init(model: VARModel, estimate: VAREstimate) {
+    init(model: VARModel, estimate: VAREstimate) throws {
         let k = model.variableCount
         names = model.names
         lags = estimate.lags
@@ -116,7 +116,7 @@ public struct VARResult: Sendable, Hashable {
         informationCriteria = estimate.informationCriteria
         data = model.data
         zzInverse = estimate.zzInverse
-        companionEigenvalues = VAREigenvalue.companion(
+        companionEigenvalues = try VAREigenvalue.companion(
             coefficients: estimate.coefficients, k: k, lags: estimate.lags,
             deterministic: estimate.trend.deterministicCount)
     }

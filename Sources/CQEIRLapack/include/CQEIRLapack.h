@@ -102,6 +102,12 @@ static inline qeir_int qeir_dsyev(int wantVectors, qeir_int n, double *a, qeir_i
                                   double *work, qeir_int lwork) {
     return LAPACKE_dsyev_work(LAPACK_COL_MAJOR, wantVectors ? 'V' : 'N', 'U', n, a, lda, w, work, lwork);
 }
+/// Eigenvalues (wr + i·wi) of a general real matrix, no eigenvectors (dgeev, jobvl = jobvr = 'N').
+static inline qeir_int qeir_dgeev_values(qeir_int n, double *a, qeir_int lda, double *wr, double *wi,
+                                         double *work, qeir_int lwork) {
+    double dummy = 0;
+    return LAPACKE_dgeev_work(LAPACK_COL_MAJOR, 'N', 'N', n, a, lda, wr, wi, &dummy, 1, &dummy, 1, work, lwork);
+}
 /// Singular value decomposition; jobu/jobvt as in LAPACK ('A', 'S', 'O', 'N').
 static inline qeir_int qeir_dgesvd(char jobu, char jobvt, qeir_int m, qeir_int n, double *a, qeir_int lda,
                                    double *s, double *u, qeir_int ldu, double *vt, qeir_int ldvt,
