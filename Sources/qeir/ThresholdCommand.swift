@@ -29,7 +29,7 @@ struct Threshold: AsyncParsableCommand {
     @Option(help: "Fraction trimmed from each end of the sorted threshold variable.") var trim: Double = 0.15
     @Option(help: "homoskedastic or hc (heteroskedasticity-robust SEs, interval and test).") var cov: Cov =
         .homoskedastic
-    @Option(help: "Test statistic: sup_f or sup_lm.") var test: Test = .supF
+    @Option(help: "Test statistic: sup_f or sup_lm (default: sup_f, or sup_lm with --cov hc).") var test: Test?
     @Option(help: "Bootstrap replications of the test (0: no test).") var bootstrap: Int = 1000
     @Option(help: "Bootstrap seed.") var seed: UInt64 = 0
     @Option(help: "Confidence level of the threshold interval.") var confidence: Double = 0.95
@@ -49,7 +49,7 @@ struct Threshold: AsyncParsableCommand {
         spec.constant = !noConstant
         spec.options = ThresholdOptions(
             trim: trim, covariance: cov == .hc ? .heteroskedastic : .homoskedastic, confidence: confidence)
-        spec.test = test == .supF ? .supF : .supLM
+        spec.test = test.map { $0 == .supF ? .supF : .supLM }
         spec.bootstrapReplications = bootstrap
         spec.seed = seed
         let outcome = try await spec.run(on: table, progress: ProgressLine.reporter(label: "bootstrap"))

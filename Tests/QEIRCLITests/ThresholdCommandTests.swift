@@ -27,6 +27,20 @@ struct ThresholdCommandTests {
         #expect((regimes[0]["coefficients"] as? [String: Double])?.keys.sorted() == ["const", "gdp_growth"])
         #expect((regimes[0]["nobs"] as? Int ?? 0) + (regimes[1]["nobs"] as? Int ?? 0) == 201)
         #expect(out.stderr.contains("bootstrap: 50/50 (100%)"))
+        let split = try #require(j["conf_int_split"] as? [Double])
+        let ci = try #require(j["conf_int"] as? [Double])
+        #expect(split[0] == ci[0] && split[1] > ci[1])
+    }
+
+    @Test func robustCovarianceDefaultsToTheLMTest() throws {
+        let out = try runBuiltExecutable(
+            "qeir", Self.base + ["--bootstrap", "20", "--cov", "hc", "--format", "json"],
+            environment: ["QEIR_QUIET": "1"])
+        #expect(out.status == 0)
+        #expect(out.stderr.isEmpty)
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        #expect(j["test"] as? String == "sup_lm")
+        #expect(j["cov_type"] as? String == "hc")
     }
 
     @Test func sameSeedSameAnswer() throws {
