@@ -57,7 +57,9 @@ public struct IVResult: Sendable, Hashable {
 /// χ²; `debiased: true` divides by n − k, multiplies robust covariances by n/(n − k) and uses
 /// t and F.
 public struct IV2SLS: Sendable {
-    /// Estimation options (rank deficiency, refinement).
+    /// Estimation options (refinement, factorization). Collinear instruments or projected
+    /// regressors are always an error, whatever ``LinearModelOptions/rankDeficiency`` says:
+    /// dropping a column would silently change the model's identification.
     public var options: LinearModelOptions
 
     /// Creates an estimator.
@@ -115,24 +117,28 @@ public struct IV2SLS: Sendable {
         let xhat = try zqr.project(x.matrix)
         let xhatDesign = DesignMatrix(uncheckedNames: x.names, matrix: xhat)
         let (xhatQR, kept) = try QRLeastSquares.factor(
-            xhatDesign, policy: options.rankDeficiency, role: "regressor", strategy: options.factorization)
+            xhatDesign, policy: .drop, role: "regressor", strategy: options.factorization)
         guard kept.count == x.count else {
             // Dropping columns of X̂ in an IV model changes identification: refuse.
+            let names = (0..<x.count).filter { !kept.contains($0) }.map { x.names[$0] }
             throw StatsError(
                 .rankDeficient,
-                "The projected regressors are collinear; an instrument set that cannot separate the regressors.")
+                "The instruments cannot separate the regressors: the projection of "
+                    + names.map { "'\($0)'" }.joined(separator: ", ")
+                    + " on the instruments is a linear combination of the other regressors' projections "
+                    + "(or the regressors themselves are collinear). Add or change excluded instruments.",
+                context: ["columns": names.joined(separator: ",")])
         }
         let k = x.count
-        let beta = try xhatQR.solveOnce(y).map { $0 }
-        // Refine once against the normal equations X̂ᵀ(y − Xβ) = 0 using the X̂ factorization.
-        var b = beta
+        var b = try xhatQR.solveOnce(y)
+        // Two refinement steps against the 2SLS normal equations X̂ᵀ(y − Xβ) = 0 with structural
+        // residuals (against X, not X̂): the correction solves X̂ᵀX d = X̂ᵀr, and X̂ᵀX = X̂ᵀX̂.
         for _ in 0..<2 {
-            let r = QRLeastSquares(exactFactorsOf: xhatQR, design: x.matrix).compensatedResiduals(y, b)
-            // Correction solves X̂ᵀX d = X̂ᵀ r; since X̂ᵀX = X̂ᵀX̂, d = LS(X̂, r).
+            let r = QRLeastSquares.compensatedResiduals(x.matrix, y, b)
             let d = try xhatQR.solveOnce(r)
             for j in 0..<k { b[j] += d[j] }
         }
-        let residuals = QRLeastSquares(exactFactorsOf: xhatQR, design: x.matrix).compensatedResiduals(y, b)
+        let residuals = QRLeastSquares.compensatedResiduals(x.matrix, y, b)
         let bread = try xhatQR.xtxInverse()
         var ssr = 0.0
         for e in residuals { ssr += e * e }
@@ -181,13 +187,5 @@ public struct IV2SLS: Sendable {
                 return (options.smallSample ?? debiased) ? gd / (gd - 1) * Double(n - 1) / Double(n - k) : 1
             }
         }
-    }
-}
-
-extension QRLeastSquares {
-    /// A copy that computes residuals against `design` (for 2SLS: X, while the factors are X̂'s).
-    init(exactFactorsOf other: QRLeastSquares, design: Matrix) {
-        self = other
-        self.x = design
     }
 }

@@ -58,7 +58,7 @@ struct QRLeastSquares: Sendable {
     let n: Int
     let k: Int
     /// The original design (needed for residuals).
-    var x: Matrix
+    let x: Matrix
     /// Column norms used to equilibrate.
     let scale: [Double]
     /// R (k×k, upper triangular, column-major) of the scaled, pivoted design X̃ = X·D⁻¹·P.
@@ -320,9 +320,16 @@ struct QRLeastSquares: Sendable {
         return r
     }
 
-    /// y − X b with every product and sum carried in doubled precision (error-free
-    /// transformations TwoProduct via FMA and TwoSum; Ogita–Rump–Oishi Dot2).
+    /// y − X b with every product and sum carried in doubled precision.
     func compensatedResiduals(_ y: [Double], _ b: [Double]) -> [Double] {
+        Self.compensatedResiduals(x, y, b)
+    }
+
+    /// y − X b for any design X with every product and sum carried in doubled precision
+    /// (error-free transformations TwoProduct via FMA and TwoSum; Ogita–Rump–Oishi Dot2).
+    static func compensatedResiduals(_ x: Matrix, _ y: [Double], _ b: [Double]) -> [Double] {
+        let n = x.rows
+        let k = x.columns
         var hi = y
         var lo = [Double](repeating: 0, count: n)
         x.storage.withUnsafeBufferPointer { a in

@@ -103,6 +103,43 @@ struct InputErrorTests {
         )
     }
 
+    @Test func collinearInstrumentsAreNamed() throws {
+        let exog = try DesignMatrix(columns: [("x1", x1)])
+        let endog = try DesignMatrix(columns: [("d", zip(x1, x2).map { $0 * $1 })], constant: false)
+        let z = try DesignMatrix(columns: [("z1", x1.map { 2 * $0 + 1 })], constant: false)
+        let e = #expect(throws: StatsError.self) {
+            try IV2SLS().fit(y: y, exogenous: exog, endogenous: endog, instruments: z)
+        }
+        #expect(
+            e?.message
+                == "Perfect collinearity: instrument column 'z1' is a linear combination of the columns before it. Remove it or allow dropping (rankDeficiency: .drop)."
+        )
+    }
+
+    @Test func instrumentsThatCannotSeparateTheRegressors() throws {
+        // d2 − d1 is orthogonal to every instrument, so their projections coincide.
+        let z1 = x2
+        let z2 = x1.map { $0 * $0 }
+        let instruments = try DesignMatrix(columns: [("z1", z1), ("z2", z2)], constant: false)
+        let zFull = try DesignMatrix(columns: [("z1", z1), ("z2", z2)])
+        let v: [Double] = [3, -1, 4, 1, -5, 9, -2, 6, 5, -3]
+        let orthogonal = try OLS().fit(y: v, design: zFull).residuals
+        let d1 = zip(x1, x2).map { $0 + 0.5 * $1 }
+        let d2 = zip(d1, orthogonal).map { $0 + $1 }
+        let endog = try DesignMatrix(columns: [("d1", d1), ("d2", d2)], constant: false)
+        let e = #expect(throws: StatsError.self) {
+            try IV2SLS().fit(
+                y: y, exogenous: try DesignMatrix(columns: [], constant: true, nobs: 10), endogenous: endog,
+                instruments: instruments)
+        }
+        #expect(e?.code == .rankDeficient)
+        #expect(e?.context["columns"] == "d2")
+        #expect(
+            e?.message
+                == "The instruments cannot separate the regressors: the projection of 'd2' on the instruments is a linear combination of the other regressors' projections (or the regressors themselves are collinear). Add or change excluded instruments."
+        )
+    }
+
     @Test func clusterOptionsAreValidated() throws {
         let design = try DesignMatrix(columns: [("x1", x1)])
         let one = #expect(throws: StatsError.self) {
