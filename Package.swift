@@ -36,7 +36,8 @@ let package = Package(
         .target(name: "QEIRData", dependencies: ["QEIRStats", logging]),
         .executableTarget(name: "qeir", dependencies: ["QEIRStats", "QEIRData", argumentParser, logging]),
         .target(name: "QEIRTestSupport", dependencies: ["QEIRStats"]),
-        .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"]),
+        // Fixtures/ holds JSON reference data read by path (#filePath), not bundled.
+        .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),
         .testTarget(name: "QEIRCLITests", dependencies: ["qeir", "QEIRTestSupport"]),
     ]
