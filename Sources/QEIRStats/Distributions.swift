@@ -2,9 +2,10 @@
 //
 // Densities, distribution functions and quantiles come from R's standalone math library
 // (libRmath, "nmath"; Debian package r-mathlib) through the CQEIRRmath shim. This is the only
-// file of QEIRStats that calls it. Where libRmath 4.2 is not accurate to ~1e-13 relative
-// (t and F quantiles in far tails and for df > 4e5, chi-squared densities for df > 1000),
-// the values are refined here; each type's documentation says how.
+// file of QEIRStats that calls it. Where libRmath 4.2 was measured (against mpmath) to be
+// inaccurate or to print on stdout — t, F and chi-squared quantiles, chi-squared densities for
+// df > 1000, far F tails — values are computed or refined here; each type's documentation
+// says how. libRmath's qf and its log-scale pf in the affected region are never called.
 
 internal import CQEIRRmath
 internal import Foundation
@@ -78,10 +79,10 @@ extension Double {
 /// Density `exp(-z²/2) / (σ sqrt(2π))` with `z = (x - μ)/σ`.
 ///
 /// Algorithms (R's nmath): `cdf`, `sf` and their logarithms use W. J. Cody's rational Chebyshev
-/// approximations of the error function (Cody 1969, Math. Comp. 23; as in R's `pnorm`, Cody 1993,
-/// ACM TOMS 19); `quantile` and `inverseSF` use Wichura's algorithm AS 241 (Applied Statistics
-/// 37, 1988), accurate to about 1e-16 relative, and its log-scale extension for tiny
-/// probabilities.
+/// approximations of the error function (Cody 1993, ACM TOMS 19, Algorithm 715), with an
+/// asymptotic series for the log-scale far tails; `quantile` and `inverseSF` use Wichura's
+/// algorithm AS 241 (Applied Statistics 37, 1988), accurate to about 1e-16 relative, with R's
+/// extension for tiny probabilities.
 ///
 /// Parameters are valid when `mean` is finite and `standardDeviation` is finite and positive;
 /// otherwise every function returns NaN.
@@ -285,10 +286,12 @@ public struct StudentT: ContinuousDistribution, Hashable {
 /// Algorithms (R's nmath): `pdf` uses Loader's saddle-point binomial form (Loader 2000);
 /// `cdf`, `sf` and their logarithms use the incomplete beta ratio
 /// `P(F ≤ x) = I_{d₁x/(d₂+d₁x)}(d₁/2, d₂/2)` by Didonato & Morris (1992, ACM TOMS 18,
-/// Algorithm 708), evaluating whichever tail is requested directly. `logCDF`/`logSF` take the
-/// logarithm of those where the probability is representable; beyond, they use R's log-scale
-/// `pbeta`, or this module's continued fraction (DLMF 8.17.22) where R 4.2's is wrong (one
-/// degree of freedom above 1200 and the other below 80). Quantiles are computed here by
+/// Algorithm 708), evaluating whichever tail is requested directly; `logCDF`/`logSF` take the
+/// logarithm of those where the probability is representable and use R's log-scale `pbeta`
+/// beyond. In far tails (below 1e-240) with one degree of freedom below 80 and the other at
+/// least 100, where R 4.2's TOMS 708 code is wrong (0, errors up to 1e-3 relative, or -infinity
+/// with a message on stdout on the log scale), both scales use this module's log-space
+/// continued fraction (DLMF 8.17.22) instead. Quantiles are computed here by
 /// Newton's method on the logarithm of the smaller tail probability in log x (converging for
 /// any start, since log F has a log-concave density), from the χ²(d₁)/d₁ quantile; they are
 /// accurate to about 1e-13 relative down to tail probabilities of 1e-300. (R's `qf` is not
