@@ -44,6 +44,7 @@ let package = Package(
             name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
         .executableTarget(name: "threshold-montecarlo", dependencies: ["QEIRStats"], path: "Examples/ThresholdMonteCarlo"),
         .target(name: "QEIRTestSupport", dependencies: ["QEIRStats"]),
+        // Fixtures/ holds JSON reference data read by path (#filePath), not bundled.
         .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),
         .testTarget(name: "QEIRHypothesesTests", dependencies: ["QEIRHypotheses", "QEIRTestSupport"]),
