@@ -51,6 +51,7 @@ period (2022-07-01 for 2022Q3).
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import json
 import os
@@ -78,6 +79,7 @@ SELECTION = [
     ("currcir", "fed_balance_sheet"),
     ("treasury", "fed_balance_sheet"),
     ("borrow", "fed_balance_sheet"),
+    ("mbase_cc_tr", "fed_balance_sheet"),  # derived below: currcir + totresns
     ("ambns", "fed_balance_sheet"),
     ("ambsl", "fed_balance_sheet"),
     ("m2sl", "fed_balance_sheet"),
@@ -143,18 +145,31 @@ SELECTION = [
     ("twexbmth", "fx"),
 ]
 
-# Series computed here from two snapshot series (a - b, rounded to `decimals`).
+# Series computed here from two snapshot series, exactly in decimal: a + b or a - b.
 DERIVED = {
     "baa10ym": {
-        "minuend": "baa",
-        "subtrahend": "gs10",
-        "decimals": 2,
+        "fred_id": "BAA10YM",
+        "operands": ("baa", "gs10"),
+        "operation": "-",
         "title": "Moody's Seasoned Baa Corporate Bond Yield Relative to Yield on 10-Year "
         "Treasury Constant Maturity",
         "units": "Percentage Points",
         "adjustment": "NSA",
         "note": "Computed by this script as baa - gs10 (both from the snapshot), the definition "
         "of FRED's BAA10YM; not itself part of the snapshot.",
+    },
+    "mbase_cc_tr": {
+        "fred_id": None,
+        "operands": ("currcir", "totresns"),
+        "operation": "+",
+        "title": "Monetary Base Approximation: Currency in Circulation plus Total Reserves",
+        "units": "Bil. of $",
+        "adjustment": "NSA",
+        "note": "Computed by this script as currcir + totresns; no FRED series. FRED's BOGMBASE is "
+        "currency in circulation plus reserve balances. Before 2020-04 total reserves also include "
+        "vault cash used to satisfy reserve requirements, which currency in circulation already "
+        "counts, so until 2020-03 this exceeds BOGMBASE by that vault cash (tens of billions of "
+        "dollars); from 2020-04 total reserves equal reserve balances.",
     },
 }
 
@@ -199,10 +214,11 @@ PROXIES = [
      "Reserve Bank Credit (RSBKCRNS, monthly average, from 1990-12) substitutes for WALCL "
      "(total assets, weekly Wednesday level, from 2002-12): Reserve Bank Credit is the asset side "
      "that supplies reserves and tracks total assets closely, slightly below them."),
-    ("monetary_base", "BOGMBASE", "ambns", "substitute",
-     "St. Louis Adjusted Monetary Base (AMBNS, NSA, discontinued, ends 2019-11) substitutes for "
-     "BOGMBASE (Board monetary base); it is adjusted for reserve requirement changes, so its level "
-     "differs from BOGMBASE, and it does not cover 2019-12 onwards."),
+    ("monetary_base", "BOGMBASE", "mbase_cc_tr", "substitute",
+     "Currency in circulation plus total reserves (CURRCIR + TOTRESNS, computed, monthly NSA, "
+     "1959-01 to 2022-09) substitutes for BOGMBASE (currency plus reserve balances): equal in "
+     "definition from 2020-04, above BOGMBASE before by the vault cash counted in both terms. "
+     "The St. Louis Adjusted Monetary Base (AMBNS, ends 2019-11) is also embedded."),
     ("ten_year_yield", "DGS10", "gs10", "substitute",
      "GS10 is the monthly average of the daily DGS10 (10-year constant maturity); same series "
      "at monthly frequency."),
@@ -219,7 +235,8 @@ PROXIES = [
      "different frequency, accounting basis and units."),
     ("gdp", "GDP", "gdp", "exact", "Same FRED series (GDP)."),
     ("private_fixed_investment", "PNFI", "pnfi", "exact",
-     "Same FRED series (PNFI, private nonresidential fixed investment, nominal)."),
+     "Same FRED series (PNFI, private nonresidential fixed investment, nominal); FPI (all "
+     "private fixed investment) and the real PNFIC1 and GPDIC1 are embedded too."),
     ("equipment_investment", None, None, "none",
      "The snapshot has no current equipment investment series: NRIPDC96 (equipment and "
      "software, chained 2005 dollars) ends 2013Q1 and IPBUSEQ is production of business "
@@ -296,6 +313,15 @@ def shortest_float32(raw: bytes) -> str:
     raise AssertionError(f"no decimal form for {value!r}")
 
 
+def decimal_text(x: str, operation: str, y: str) -> str:
+    """x + y or x - y computed exactly on the decimal texts, without trailing zeros."""
+    a, b = decimal.Decimal(x), decimal.Decimal(y)
+    text = f"{a + b if operation == '+' else a - b:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def sha256(path: str) -> str:
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -334,15 +360,14 @@ def main() -> None:
         offset += 4 * n
 
     for name, spec in DERIVED.items():
-        a, b = raw[spec["minuend"]], raw[spec["subtrahend"]]
+        a, b = (raw[operand] for operand in spec["operands"])
         assert a["freq"] == b["freq"]
         first = max(a["first"], b["first"])
         last = min(a["first"] + len(a["cells"]), b["first"] + len(b["cells"])) - 1
         cells = []
         for p in range(first, last + 1):
             x, y = a["cells"][p - a["first"]], b["cells"][p - b["first"]]
-            cells.append(None if x is None or y is None
-                         else f"{float(x) - float(y):.{spec['decimals']}f}")
+            cells.append(None if x is None or y is None else decimal_text(x, spec["operation"], y))
         raw[name] = dict(title=spec["title"], units=spec["units"], adjustment=spec["adjustment"],
                          freq=a["freq"], first=first, cells=cells)
 
@@ -378,7 +403,7 @@ def main() -> None:
         s = raw[name]
         entry = {
             "name": name,
-            "fred_id": name.upper(),
+            "fred_id": DERIVED[name]["fred_id"] if name in DERIVED else name.upper(),
             "title": s["title"],
             "units": s["units"],
             "seasonal_adjustment": s["adjustment"],
@@ -397,7 +422,7 @@ def main() -> None:
         if notes:
             entry["notes"] = " ".join(notes)
         if name in DERIVED:
-            entry["derived_from"] = [DERIVED[name]["minuend"], DERIVED[name]["subtrahend"]]
+            entry["derived_from"] = list(DERIVED[name]["operands"])
         manifest_series.append(entry)
 
     manifest = {

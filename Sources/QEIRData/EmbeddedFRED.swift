@@ -29,8 +29,12 @@ public struct EmbeddedFRED: Sendable, Hashable {
     private let tables: [String: DataTable]  // keyed by file name
 
     /// Loads the data set bundled with QEIRData (`Bundle.module`).
-    /// - Throws: ``DataError/Code/embeddedDataUnavailable`` if the resource is missing or
-    ///   does not match its manifest.
+    ///
+    /// SwiftPM's accessor looks for the `qeir_QEIRData.resources` folder next to the
+    /// executable, then in the build folder; if neither exists it stops the program, so ship
+    /// that folder beside a relocated binary (or use ``init(directory:)``).
+    /// - Throws: ``DataError/Code/embeddedDataUnavailable`` if the bundle lacks the resource
+    ///   or a file is malformed.
     public init() throws {
         guard let directory = Bundle.module.url(forResource: "EmbeddedFRED", withExtension: nil) else {
             throw DataError(
@@ -165,6 +169,9 @@ public struct EmbeddedFRED: Sendable, Hashable {
                 context: ["file": info.file, "series": info.name])
         }
         guard let table = tables[info.file] else { throw corrupt("is not loaded") }
+        guard table.hasColumn("date"), table.hasColumn(info.name) else {
+            throw corrupt("has no 'date' or '\(info.name)' column")
+        }
         let allDates = try table.textColumn("date")
         let cells = try table.textColumn(info.name)
         guard let lo = allDates.firstIndex(of: info.first), let hi = allDates.firstIndex(of: info.last), lo <= hi
