@@ -37,7 +37,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary("Rmath"), .linkedLibrary("m")]
         ),
         .target(name: "QEIRStats", dependencies: ["CQEIRLapack", "CQEIRRmath", realModule]),
-        .target(name: "QEIRData", dependencies: ["QEIRStats", logging, .product(name: "CSV", package: "CSV.swift")]),
+        .target(
+            name: "QEIRData", dependencies: ["QEIRStats", logging, .product(name: "CSV", package: "CSV.swift")],
+            resources: [.copy("Resources/EmbeddedFRED")]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
         .executableTarget(
