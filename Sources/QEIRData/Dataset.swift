@@ -185,7 +185,8 @@ public struct Dataset: Sendable, Hashable {
                     + "(through \(frequency.label(of: firstPeriod + hi.row))) do not overlap; there is no common window.",
                 context: ["series": lo.name, "other": hi.name])
         }
-        return try window(from: frequency.label(of: firstPeriod + lo.row), through: frequency.label(of: firstPeriod + hi.row))
+        return try window(
+            from: frequency.label(of: firstPeriod + lo.row), through: frequency.label(of: firstPeriod + hi.row))
     }
 
     func columnIndex(_ name: String) throws -> Int {

@@ -29,7 +29,8 @@ public enum Frequency: String, Sendable, Hashable, Codable, CaseIterable, Custom
     /// Parses FRED's codes (`d`, `w`, `m`, `q`, `a`) or the words (`daily` ... `annual`).
     /// - Throws: ``DataError/Code/invalidArgument`` naming the text and the accepted values.
     public init(code: String) throws {
-        if let f = Frequency(rawValue: code.lowercased()) ?? Frequency.allCases.first(where: { $0.name == code.lowercased() })
+        if let f = Frequency(rawValue: code.lowercased())
+            ?? Frequency.allCases.first(where: { $0.name == code.lowercased() })
         {
             self = f
         } else {

@@ -106,8 +106,12 @@ public struct ProxyRegistry: Sendable, Hashable {
             let fields = try Self.fields(overrides[name]!, proxy: name, source: source)
             if let v = fields["series_id"] { proxy.seriesID = v }
             if let v = fields["description"] { proxy.description = v }
-            if let v = fields["transform"] { proxy.transform = try Self.parse(v, proxy: name, source: source, Transform.init(parsing:)) }
-            if let v = fields["frequency"] { proxy.frequency = try Self.parse(v, proxy: name, source: source, Frequency.init(code:)) }
+            if let v = fields["transform"] {
+                proxy.transform = try Self.parse(v, proxy: name, source: source, Transform.init(parsing:))
+            }
+            if let v = fields["frequency"] {
+                proxy.frequency = try Self.parse(v, proxy: name, source: source, Frequency.init(code:))
+            }
             copy.entries[name] = proxy
         }
         let additions = try top["additions"].map { try Self.object($0, at: "'additions'", source: source) } ?? [:]
@@ -128,7 +132,8 @@ public struct ProxyRegistry: Sendable, Hashable {
             }
             copy.entries[name] = Proxy(
                 name: name, seriesID: id,
-                transform: try Self.parse(fields["transform"] ?? "level", proxy: name, source: source, Transform.init(parsing:)),
+                transform: try Self.parse(
+                    fields["transform"] ?? "level", proxy: name, source: source, Transform.init(parsing:)),
                 description: fields["description"] ?? "",
                 frequency: try Self.parse(frequency, proxy: name, source: source, Frequency.init(code:)))
         }
@@ -169,7 +174,9 @@ public struct ProxyRegistry: Sendable, Hashable {
         return out
     }
 
-    private static func parse<T>(_ text: String, proxy: String, source: String, _ make: (String) throws -> T) throws -> T {
+    private static func parse<T>(_ text: String, proxy: String, source: String, _ make: (String) throws -> T) throws
+        -> T
+    {
         do { return try make(text) } catch let error as DataError {
             throw DataError(
                 error.code, "\(source): proxy '\(proxy)': \(error.message)",
@@ -179,7 +186,8 @@ public struct ProxyRegistry: Sendable, Hashable {
 }
 
 extension ProxyRegistry {
-    /// QEIR's default proxies (FRED ids as of 2025):
+    /// QEIR's default proxies. `equipment_investment` uses Y033RC1Q027SBEA (nominal private
+    /// nonresidential fixed investment in equipment).
     ///
     /// | name | series | native | transform |
     /// |---|---|---|---|
@@ -204,27 +212,36 @@ extension ProxyRegistry {
             Proxy(name: name, seriesID: id, transform: t, description: d, frequency: f)
         }
         let all = [
-            p("fed_total_assets", "WALCL", .weekly, .log, "Federal Reserve total assets, millions of dollars, Wednesday level"),
+            p(
+                "fed_total_assets", "WALCL", .weekly, .log,
+                "Federal Reserve total assets, millions of dollars, Wednesday level"),
             p("monetary_base", "BOGMBASE", .monthly, .log, "Monetary base, billions of dollars"),
             p("ten_year_yield", "DGS10", .daily, .level, "10-year Treasury constant-maturity yield, percent"),
             p("consumer_confidence", "UMCSENT", .monthly, .level, "University of Michigan consumer sentiment index"),
             p("financial_stress_index", "STLFSI4", .weekly, .level, "St. Louis Fed financial stress index"),
-            p("federal_interest_payments", "A091RC1Q027SBEA", .quarterly, .log,
-              "Federal government current expenditures: interest payments, billions of dollars, SAAR"),
+            p(
+                "federal_interest_payments", "A091RC1Q027SBEA", .quarterly, .log,
+                "Federal government current expenditures: interest payments, billions of dollars, SAAR"),
             p("gdp", "GDP", .quarterly, .log, "Nominal gross domestic product, billions of dollars, SAAR"),
-            p("private_fixed_investment", "PNFI", .quarterly, .log,
-              "Private nonresidential fixed investment, billions of dollars, SAAR"),
-            p("equipment_investment", "Y033RC1Q027SBEA", .quarterly, .log,
-              "Private fixed investment in equipment (nonresidential), billions of dollars, SAAR"),
-            p("corporate_bond_spreads", "BAMLC0A0CM", .daily, .level,
-              "ICE BofA US corporate index option-adjusted spread, percent"),
+            p(
+                "private_fixed_investment", "PNFI", .quarterly, .log,
+                "Private nonresidential fixed investment, billions of dollars, SAAR"),
+            p(
+                "equipment_investment", "Y033RC1Q027SBEA", .quarterly, .log,
+                "Private fixed investment in equipment (nonresidential), billions of dollars, SAAR"),
+            p(
+                "corporate_bond_spreads", "BAMLC0A0CM", .daily, .level,
+                "ICE BofA US corporate index option-adjusted spread, percent"),
             p("fed_funds", "FEDFUNDS", .monthly, .level, "Effective federal funds rate, percent"),
             p("trade_weighted_dollar", "DTWEXBGS", .daily, .log, "Nominal broad U.S. dollar index"),
             p("eur_usd_rate", "DEXUSEU", .daily, .log, "U.S. dollars to one euro, noon buying rate"),
-            p("cpi_all_items", "CPIAUCSL", .monthly, .yearOverYearPercentChange, "CPI for all urban consumers, all items, SA"),
+            p(
+                "cpi_all_items", "CPIAUCSL", .monthly, .yearOverYearPercentChange,
+                "CPI for all urban consumers, all items, SA"),
             p("pce_price_index", "PCEPI", .monthly, .yearOverYearPercentChange, "PCE chain-type price index, SA"),
-            p("foreign_treasury_holdings", "FDHBFIN", .quarterly, .log,
-              "Federal debt held by foreign and international investors, billions of dollars"),
+            p(
+                "foreign_treasury_holdings", "FDHBFIN", .quarterly, .log,
+                "Federal debt held by foreign and international investors, billions of dollars"),
         ]
         // The names are distinct by construction; the tests check every entry.
         guard let registry = try? ProxyRegistry(all) else { preconditionFailure("duplicate default proxy") }

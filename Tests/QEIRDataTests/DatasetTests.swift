@@ -38,14 +38,16 @@ struct DatasetFrequencyTests {
                 + "dates follow no daily, weekly, monthly (first of month), quarterly or annual pattern; pass the "
                 + "frequency explicitly.")
         let one = #expect(throws: DataError.self) { try Series(name: "y", dates: ds("2020-01-01"), values: [1]) }
-        #expect(one?.message == "Cannot infer the frequency of series 'y' from 1 date(s); pass the frequency explicitly.")
+        #expect(
+            one?.message == "Cannot infer the frequency of series 'y' from 1 date(s); pass the frequency explicitly.")
         let weekend = #expect(throws: DataError.self) {
             try Series(name: "z", dates: ds("2020-02-28", "2020-02-29", "2020-03-02"), values: [1, 2, 3])
         }
         #expect(
             weekend?.message
                 == "Cannot infer the frequency of series 'z': 2020-02-29 is a weekend day, but its dates are not "
-                + "weekly; QEIR's daily calendar is Monday-Friday. Pass the frequency explicitly or remove weekend dates.")
+                + "weekly; QEIR's daily calendar is Monday-Friday. Pass the frequency explicitly or remove weekend dates."
+        )
     }
 
     @Test func labelsFollowFRED() throws {
@@ -54,12 +56,15 @@ struct DatasetFrequencyTests {
         #expect(Frequency.quarterly.label(for: d) == (try SeriesDate("2020-04-01")))
         #expect(Frequency.annual.label(for: d) == (try SeriesDate("2020-01-01")))
         #expect(Frequency.weekly.label(for: d) == (try SeriesDate("2020-05-22")))  // Sunday → week ending Friday
-        #expect(Frequency.weekly.label(for: try SeriesDate("2020-05-16")) == (try SeriesDate("2020-05-22")))  // Saturday
-        #expect(Frequency.weekly.label(for: try SeriesDate("2020-05-15")) == (try SeriesDate("2020-05-15")))  // Friday
+        // Saturday 16 May opens the week ending Friday 22 May; Friday 15 May closes its own week.
+        #expect(Frequency.weekly.label(for: try SeriesDate("2020-05-16")) == (try SeriesDate("2020-05-22")))
+        #expect(Frequency.weekly.label(for: try SeriesDate("2020-05-15")) == (try SeriesDate("2020-05-15")))
         #expect(Frequency.daily.label(for: d) == nil)
         #expect(try Frequency(code: "Quarterly") == .quarterly)
         let e = #expect(throws: DataError.self) { try Frequency(code: "x") }
-        #expect(e?.message == "'x' is not a frequency; use one of d, w, m, q, a (daily, weekly, monthly, quarterly, annual).")
+        #expect(
+            e?.message
+                == "'x' is not a frequency; use one of d, w, m, q, a (daily, weekly, monthly, quarterly, annual).")
     }
 }
 
@@ -74,14 +79,18 @@ struct DatasetSeriesTests {
             try Series(name: "DGS10", observations: [("2020-01-02", "abc"), ("2020-01-03", "1")])
         }
         #expect(e?.code == .nonNumeric)
-        #expect(e?.message == "Series 'DGS10' has the value 'abc' at 2020-01-02, which is not a number; write missing values as '.'.")
+        #expect(
+            e?.message
+                == "Series 'DGS10' has the value 'abc' at 2020-01-02, which is not a number; write missing values as '.'."
+        )
     }
 
     @Test func rejectsNaNAndDisorder() throws {
         let nan = #expect(throws: DataError.self) {
             try Series(name: "a", frequency: .monthly, dates: ds("2020-01-01"), values: [.nan])
         }
-        #expect(nan?.message == "Series 'a' has the non-finite value nan at 2020-01-01; represent a missing value as nil.")
+        #expect(
+            nan?.message == "Series 'a' has the non-finite value nan at 2020-01-01; represent a missing value as nil.")
         let order = #expect(throws: DataError.self) {
             try Series(name: "a", frequency: .monthly, dates: ds("2020-02-01", "2020-01-01"), values: [1, 2])
         }
@@ -205,7 +214,9 @@ struct DatasetTransformTests {
         #expect(try s.transformed(.lead(1)).values == [110, nil, nil, 133.1, nil])
         #expect(try s.transformed(.lag(2)).name == "x_lag2")
         let e = #expect(throws: DataError.self) { try s.transformed(.lag(0)) }
-        #expect(e?.message == "A lag:0 of series 'x' needs k ≥ 1; use level for k = 0 or the opposite direction for negative k.")
+        #expect(
+            e?.message
+                == "A lag:0 of series 'x' needs k ≥ 1; use level for k = 0 or the opposite direction for negative k.")
     }
 
     @Test func monthlyYearOverYear() throws {
@@ -220,11 +231,14 @@ struct DatasetTransformTests {
     }
 
     @Test func standardize() throws {
-        let s = try Series(name: "z", dates: ds("2001-01-01", "2002-01-01", "2003-01-01", "2004-01-01"), values: [1, 2, 3, nil])
+        let s = try Series(
+            name: "z", dates: ds("2001-01-01", "2002-01-01", "2003-01-01", "2004-01-01"), values: [1, 2, 3, nil])
         #expect(approxEqual(try s.transformed(.standardize).values, [-1, 0, 1, nil]))
         let flat = try Series(name: "f", dates: ds("2001-01-01", "2002-01-01"), values: [5, 5])
         let e = #expect(throws: DataError.self) { try flat.transformed(.standardize) }
-        #expect(e?.message == "Cannot standardize series 'f': it has 2 observed value(s) and needs at least two that differ.")
+        #expect(
+            e?.message
+                == "Cannot standardize series 'f': it has 2 observed value(s) and needs at least two that differ.")
     }
 
     @Test func domainErrorsNameSeriesDateValue() throws {
@@ -257,13 +271,16 @@ struct DatasetTransformTests {
                 + "or choose another denominator.")
         let q = try Series(name: "q", dates: ds("2020-01-01", "2020-04-01"), values: [1, 1])
         let f = #expect(throws: DataError.self) { try Series.ratio(a, q) }
-        #expect(f?.message == "Cannot divide series 'a' (monthly) by 'q' (quarterly); aggregate both to one frequency first.")
+        #expect(
+            f?.message
+                == "Cannot divide series 'a' (monthly) by 'q' (quarterly); aggregate both to one frequency first.")
     }
 
     @Test func parsesTextForms() throws {
-        for t: Transform in [.level, .log, .difference, .logDifference100, .percentChange, .yearOverYearPercentChange,
-            .lag(3), .lead(2), .standardize]
-        {
+        for t: Transform in [
+            .level, .log, .difference, .logDifference100, .percentChange, .yearOverYearPercentChange,
+            .lag(3), .lead(2), .standardize,
+        ] {
             #expect(try Transform(parsing: t.description) == t)
         }
         let e = #expect(throws: DataError.self) { try Transform(parsing: "lag:0") }
@@ -329,7 +346,8 @@ struct DatasetTests {
         let e = #expect(throws: DataError.self) { try data.window(from: SeriesDate("2021-01-01")) }
         #expect(
             e?.message
-                == "The window 2021-01-01 through the end leaves no monthly rows; the data run from 2020-01-01 to 2020-04-01.")
+                == "The window 2021-01-01 through the end leaves no monthly rows; the data run from 2020-01-01 to 2020-04-01."
+        )
         // Daily window starting on a Saturday begins on the Monday.
         let daily = try Dataset(
             frequency: .daily,
@@ -345,7 +363,8 @@ struct DatasetTests {
         let none = #expect(throws: DataError.self) { try disjoint.commonWindow() }
         #expect(
             none?.message
-                == "Columns 'r' (from 2005-01-01) and 'p' (through 2001-01-01) do not overlap; there is no common window.")
+                == "Columns 'r' (from 2005-01-01) and 'p' (through 2001-01-01) do not overlap; there is no common window."
+        )
     }
 
     @Test func transformsInADataset() throws {
@@ -407,7 +426,8 @@ struct DatasetMissingPolicyTests {
         #expect(
             one?.message
                 == "Column 'c' is missing at 2020-03-01 and cannot be forward-filled: its last observation "
-                + "(2020-01-01) is 2 periods earlier, beyond the limit of 1. Narrow the window, raise the limit or use dropRows.")
+                + "(2020-01-01) is 2 periods earlier, beyond the limit of 1. Narrow the window, raise the limit or use dropRows."
+        )
         let lead = #expect(throws: DataError.self) { try data().prepared(["b"], missing: .forwardFill(limit: 3)) }
         #expect(
             lead?.message
@@ -437,6 +457,7 @@ struct DatasetMissingPolicyTests {
         let e = #expect(throws: DataError.self) { try data.regressionData(y: "b", x: ["a"]) }
         #expect(e?.message.hasPrefix("Column 'b' is missing at 2020-01-01;") == true)
         let twice = #expect(throws: DataError.self) { try data.regressionData(y: "b", x: ["a", "b"]) }
-        #expect(twice?.message == "Column 'b' is named twice among y and the regressors; each variable may appear once.")
+        #expect(
+            twice?.message == "Column 'b' is named twice among y and the regressors; each variable may appear once.")
     }
 }

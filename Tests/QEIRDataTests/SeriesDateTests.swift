@@ -15,7 +15,8 @@ struct DatasetSeriesDateTests {
         #expect(throws: Never.self) { try SeriesDate("2000-02-29") }
         let e = #expect(throws: DataError.self) { try SeriesDate("1900-02-29") }
         #expect(e?.code == .invalidDate)
-        #expect(e?.message == "The date 1900-02-29 does not exist; give a real calendar date as YYYY-MM-DD (years 1-9999).")
+        #expect(
+            e?.message == "The date 1900-02-29 does not exist; give a real calendar date as YYYY-MM-DD (years 1-9999).")
         #expect(try SeriesDate("2020-03-01").dayNumber - SeriesDate("2020-02-28").dayNumber == 2)
         #expect(try SeriesDate("2021-03-01").dayNumber - SeriesDate("2021-02-28").dayNumber == 1)
     }
@@ -46,6 +47,8 @@ struct DatasetSeriesDateTests {
         let json = try JSONEncoder().encode(dates)
         #expect(String(decoding: json, as: UTF8.self) == "[\"2020-04-01\"]")
         #expect(try JSONDecoder().decode([SeriesDate].self, from: json) == dates)
-        #expect(throws: DataError.self) { try JSONDecoder().decode([SeriesDate].self, from: Data("[\"2020-13-01\"]".utf8)) }
+        #expect(throws: DataError.self) {
+            try JSONDecoder().decode([SeriesDate].self, from: Data("[\"2020-13-01\"]".utf8))
+        }
     }
 }
