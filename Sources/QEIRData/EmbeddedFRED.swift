@@ -227,6 +227,5 @@ extension DataError.Code {
     public static let unknownEmbeddedSeries = Self(rawValue: "unknown_embedded_series")
     /// A proxy has no embedded series; it needs a FRED API key and network access.
     public static let proxyNotEmbedded = Self(rawValue: "proxy_not_embedded")
-    /// A proxy name the embedded proxy mapping does not know.
-    public static let unknownProxy = Self(rawValue: "unknown_proxy")
+    // `unknownProxy` (a proxy name nobody knows) is declared with the proxy registry.
 }
