@@ -57,6 +57,22 @@ public struct WaldTest: Sendable, Hashable, Codable {
 }
 
 extension WaldTest {
+    /// The coefficient indices when every row of R is a unit vector (a plain "these are zero /
+    /// equal to r" restriction), else nil.
+    static func selectedCoefficients(_ r: Matrix) -> [Int]? {
+        var out: [Int] = []
+        for i in 0..<r.rows {
+            var index: Int? = nil
+            for j in 0..<r.columns where r[i, j] != 0 {
+                guard r[i, j] == 1, index == nil else { return nil }
+                index = j
+            }
+            guard let index else { return nil }
+            out.append(index)
+        }
+        return out
+    }
+
     /// Computes the test.
     /// - Parameters:
     ///   - r: restriction matrix q×k; `value`: right-hand side (q).
@@ -74,12 +90,30 @@ extension WaldTest {
                 .dimensionMismatch,
                 "The restriction right-hand side has \(value.count) values for \(r.rows) restrictions.")
         }
-        var diff = r.multiplied(by: beta)
-        for i in 0..<diff.count { diff[i] -= value[i] }
-        let middle = r.multiplied(by: v).multiplied(by: r, transposeOther: true)
-        let inv = try middle.symmetricPositiveDefiniteInverse(name: "restriction covariance R·V·Rᵀ")
-        let w = zip(diff, inv.multiplied(by: diff)).reduce(0) { $0 + $1.0 * $1.1 }
         let q = r.rows
+        var diff: [Double]
+        var middle: Matrix
+        if let selected = Self.selectedCoefficients(r) {
+            // R picks coefficients (the usual case): read the sub-vector and sub-covariance.
+            diff = selected.enumerated().map { beta[$0.element] - value[$0.offset] }
+            middle = Matrix(rows: q, columns: q)
+            for (j, cj) in selected.enumerated() {
+                for (i, ci) in selected.enumerated() { middle[i, j] = v[ci, cj] }
+            }
+        } else {
+            diff = r.multiplied(by: beta)
+            for i in 0..<diff.count { diff[i] -= value[i] }
+            middle = r.multiplied(by: v).multiplied(by: r, transposeOther: true)
+        }
+        // W = dᵀ(RVRᵀ)⁻¹d = ‖U⁻ᵀd‖² with UᵀU = RVRᵀ (Cholesky), without forming the inverse.
+        let u = try middle.choleskyUpper(name: "restriction covariance R·V·Rᵀ (redundant restrictions?)")
+        var w = 0.0
+        for i in 0..<q {
+            var acc = diff[i]
+            for k in 0..<i { acc -= u[k, i] * diff[k] }
+            diff[i] = acc / u[i, i]
+            w += diff[i] * diff[i]
+        }
         return WaldTest(
             wald: w, restrictions: q,
             f: TestResult(name: "F", statistic: w / Double(q), distribution: .f(Double(q), dfResid)),

@@ -133,7 +133,9 @@ struct DistributionTests {
             }
             for row in c.quantiles {
                 let p = row[0]!
-                for (name, got, expected) in [("quantile", d.quantile(p), row[1]), ("inverseSF", d.inverseSF(p), row[2])] {
+                for (name, got, expected) in [
+                    ("quantile", d.quantile(p), row[1]), ("inverseSF", d.inverseSF(p), row[2]),
+                ] {
                     guard let expected else {
                         // Not representable: the answer overflows (±infinity) or is below 1e-300.
                         #expect(!got.isFinite || abs(got) < 1e-300, "\(d).\(name)(\(p)) = \(got)")
@@ -157,7 +159,8 @@ struct DistributionTests {
             case "normal": d = Normal(mean: row.params[0], standardDeviation: row.params[1])
             case "t": d = StudentT(degreesOfFreedom: row.params[0])
             case "chi2": d = ChiSquared(degreesOfFreedom: row.params[0])
-            default: d = FDistribution(numeratorDegreesOfFreedom: row.params[0], denominatorDegreesOfFreedom: row.params[1])
+            default:
+                d = FDistribution(numeratorDegreesOfFreedom: row.params[0], denominatorDegreesOfFreedom: row.params[1])
             }
             let checks: [(String, Double, Double)] = [
                 ("logCDF", d.logCDF(row.x), row.logcdf), ("logSF", d.logSF(row.x), row.logsf),
@@ -165,7 +168,8 @@ struct DistributionTests {
             ]
             for (name, got, expected) in checks {
                 tally.record(name, relativeError(got, expected), "\(d) x=\(row.x)")
-                #expect(relativeError(got, expected) <= tolerance, "\(d).\(name)(\(row.x)) = \(got), expected \(expected)")
+                #expect(
+                    relativeError(got, expected) <= tolerance, "\(d).\(name)(\(row.x)) = \(got), expected \(expected)")
             }
         }
         print(tally.summary("log tails"))
@@ -189,7 +193,9 @@ struct DistributionTests {
                 case .f:
                     (got, expected) = (PValue.upperF(x, c.df1!, c.df2!), sf)
                 }
-                #expect(relativeError(got, expected) <= tolerance, "\(family) \(c.df ?? 0) p-value at \(x): \(got) vs \(expected)")
+                #expect(
+                    relativeError(got, expected) <= tolerance,
+                    "\(family) \(c.df ?? 0) p-value at \(x): \(got) vs \(expected)")
             }
         }
     }
@@ -295,11 +301,15 @@ struct DistributionTests {
         let probabilities = [1e-300, 1e-200, 1e-100, 1e-30, 1e-12, 1e-6, 0.001, 0.03, 0.2, 0.45, 0.5]
         for d in Self.valid {
             for p in probabilities {
-                for (x, back) in [(d.quantile(p), { d.cdf($0) }), (d.inverseSF(p), { d.sf($0) })] as [(Double, (Double) -> Double)] {
+                for (x, back) in [(d.quantile(p), { d.cdf($0) }), (d.inverseSF(p), { d.sf($0) })]
+                    as [(Double, (Double) -> Double)]
+                {
                     // Skip quantiles that are not representable and the median 0 of symmetric laws.
                     guard x.isFinite, abs(x) > 1e-300 else { continue }
                     let kappa = abs(x * d.pdf(x) / p)
-                    #expect(relativeError(back(x), p) <= tolerance * max(1, kappa), "\(d): round trip at p = \(p), x = \(x)")
+                    #expect(
+                        relativeError(back(x), p) <= tolerance * max(1, kappa), "\(d): round trip at p = \(p), x = \(x)"
+                    )
                 }
             }
         }
@@ -404,7 +414,9 @@ struct DistributionTests {
         }
         for p in [1e-300, 1e-8, 0.1, 0.4] {
             #expect(relativeError(cauchy.inverseSF(p), 1 / tan(Double.pi * p)) <= tolerance, "Cauchy inverseSF(\(p))")
-            #expect(relativeError(t2.inverseSF(p), (1 - 2 * p) / (2 * p * (1 - p)).squareRoot()) <= tolerance, "t2 inverseSF(\(p))")
+            #expect(
+                relativeError(t2.inverseSF(p), (1 - 2 * p) / (2 * p * (1 - p)).squareRoot()) <= tolerance,
+                "t2 inverseSF(\(p))")
         }
         let c2 = ChiSquared(degreesOfFreedom: 2)
         for x in [1e-10, 0.3, 2, 50, 1400] {
