@@ -79,7 +79,11 @@ struct BootstrapCommand: AsyncParsableCommand {
         spec.options.seed = seed
         let interval = BootstrapInterval(rawValue: ci) ?? .percentile
         spec.options.jackknife = interval == .bca
-        let result = try await spec.run(on: table)
+        var handler: BootstrapProgressHandler? = nil
+        if let report = ProgressLine.reporter(label: "bootstrap") {
+            handler = { (p: BootstrapProgress) in report(p.completed, p.total) }
+        }
+        let result = try await spec.run(on: table, progress: handler)
         let report = try BootstrapReport(
             specification: spec, result: result, interval: interval, confidence: confidence, nobs: table.rowCount)
         switch format {
