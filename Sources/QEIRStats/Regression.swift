@@ -302,14 +302,16 @@ enum LinearFit {
     ) throws -> Covariance {
         let n = x.rows
         let k = x.columns
-        if options.kind == .nonrobust {
-            var v = bread
-            for i in 0..<v.storage.count { v.storage[i] *= scale }
-            return Covariance(matrix: v)
-        }
         // Ill-conditioned designs: scores in the Q basis, then R⁻¹·M·R⁻ᵀ (see sandwichFromQBasis).
-        let q: Matrix? = (qr.prefersQBasis || options.kind == .hc2 || options.kind == .hc3) ? try qr.thinQ() : nil
         let useQ = qr.prefersQBasis
+        var cachedQ: Matrix? = nil
+        func thinQ() throws -> Matrix {
+            if let q = cachedQ { return q }
+            let q = try qr.thinQ()
+            cachedQ = q
+            return q
+        }
+        func basis() throws -> Matrix { useQ ? try thinQ() : x }
         func finish(_ meat: Matrix, _ f: Double) throws -> Matrix {
             if useQ {
                 var v = try qr.sandwichFromQBasis(meat)
@@ -318,29 +320,30 @@ enum LinearFit {
             }
             return Sandwich.sandwich(bread: bread, meat: meat, factor: f)
         }
-        let basis = useQ ? q! : x
         switch options.kind {
         case .nonrobust:
-            fatalError("unreachable")
+            var v = bread
+            for i in 0..<v.storage.count { v.storage[i] *= scale }
+            return Covariance(matrix: v)
         case .hc0, .hc1, .hc2, .hc3:
             var w = residuals
             if options.kind == .hc2 || options.kind == .hc3 {
-                let h = try qr.leverage(q: q)
+                let h = try qr.leverage(q: try thinQ())
                 for i in 0..<n {
                     w[i] = options.kind == .hc2 ? residuals[i] / (1 - h[i]).squareRoot() : residuals[i] / (1 - h[i])
                 }
             }
-            let u = Sandwich.scores(basis, weights: w)
+            let u = Sandwich.scores(try basis(), weights: w)
             return Covariance(matrix: try finish(u.gram(), factor(nil)))
         case .hac:
             let bw =
                 try options.hacLags.map(Double.init)
                 ?? Sandwich.neweyWestBandwidth(
                     Sandwich.scores(x, weights: residuals), include: (0..<k).filter { $0 != constantIndex })
-            let meat = Sandwich.hacMeat(Sandwich.scores(basis, weights: residuals), bandwidth: bw)
+            let meat = Sandwich.hacMeat(Sandwich.scores(try basis(), weights: residuals), bandwidth: bw)
             return Covariance(matrix: try finish(meat, factor(nil)), bandwidth: bw)
         case .cluster:
-            let u = Sandwich.scores(basis, weights: residuals)
+            let u = Sandwich.scores(try basis(), weights: residuals)
             let (meat, g) = Sandwich.clusterMeat(u, groups: options.clusters ?? [])
             return Covariance(matrix: try finish(meat, factor(g)), clusters: g)
         }
