@@ -115,6 +115,39 @@ enum Sandwich {
         return u
     }
 
+    /// Σᵢ wᵢ²·xᵢxᵢᵀ = (X∘w)ᵀ(X∘w) without materializing the n×k scores: rows are scaled in
+    /// cache-sized blocks and accumulated with dsyrk (same result as `scores(x, w).gram()` up to
+    /// the order of the sums).
+    static func weightedGram(_ x: Matrix, weights w: [Double]) -> Matrix {
+        let n = x.rows
+        let k = x.columns
+        let blockRows = 2048
+        if n <= blockRows { return scores(x, weights: w).gram() }
+        var out = Matrix(rows: k, columns: k)
+        var block = [Double](repeating: 0, count: blockRows * k)
+        var start = 0
+        x.storage.withUnsafeBufferPointer { src in
+            block.withUnsafeMutableBufferPointer { buf in
+                out.storage.withUnsafeMutableBufferPointer { c in
+                    while start < n {
+                        let m = min(blockRows, n - start)
+                        for j in 0..<k {
+                            let s = j * n + start
+                            let d = j * m
+                            for i in 0..<m { buf[d + i] = src[s + i] * w[start + i] }
+                        }
+                        LAPACK.syrkTransposed(
+                            n: k, k: m, alpha: 1, a: buf.baseAddress!, lda: m, beta: start == 0 ? 0 : 1,
+                            c: c.baseAddress!, ldc: k)
+                        start += m
+                    }
+                }
+            }
+        }
+        out.symmetrizeFromUpper()
+        return out
+    }
+
     /// B·M·B for symmetric B, M.
     static func sandwich(bread b: Matrix, meat m: Matrix, factor: Double = 1) -> Matrix {
         var v = b.multiplied(by: m).multiplied(by: b)

@@ -333,8 +333,7 @@ enum LinearFit {
                     w[i] = options.kind == .hc2 ? residuals[i] / (1 - h[i]).squareRoot() : residuals[i] / (1 - h[i])
                 }
             }
-            let u = Sandwich.scores(try basis(), weights: w)
-            return Covariance(matrix: try finish(u.gram(), factor(nil)))
+            return Covariance(matrix: try finish(Sandwich.weightedGram(try basis(), weights: w), factor(nil)))
         case .hac:
             let bw =
                 try options.hacLags.map(Double.init)

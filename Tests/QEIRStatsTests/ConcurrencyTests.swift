@@ -31,3 +31,18 @@ struct ConcurrencyTests {
         #expect(mismatches == 0)
     }
 }
+
+/// The blocked weighted Gram matrix (used for HC meats of large designs) equals the direct one.
+struct WeightedGramTests {
+    @Test func blockedEqualsDirect() throws {
+        var rng = ReplicateRandom(seed: 11)
+        let n = 5003
+        let x = try Matrix(columns: (0..<4).map { _ in (0..<n).map { _ in rng.nextStandardNormal() } })
+        let w = (0..<n).map { _ in rng.nextStandardNormal() }
+        let blocked = Sandwich.weightedGram(x, weights: w)
+        let direct = Sandwich.scores(x, weights: w).gram()
+        for i in 0..<16 {
+            #expect(abs(blocked.storage[i] - direct.storage[i]) <= 1e-12 * abs(direct.storage[i]) + 1e-9)
+        }
+    }
+}
