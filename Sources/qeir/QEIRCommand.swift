@@ -32,6 +32,12 @@ struct QEIRCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            // Usage errors exit with 2, as the Python tool's argparse did (argument-parser's
+            // default is 64); data and model errors exit with 1; --help and --version with 0.
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
             exit(withError: error)
         }
     }

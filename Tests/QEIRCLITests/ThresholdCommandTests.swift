@@ -67,7 +67,7 @@ struct ThresholdCommandTests {
 
     @Test func badTrimIsAUsageError() throws {
         let out = try runBuiltExecutable("qeir", Self.base + ["--trim", "0.7"])
-        #expect(out.status == 64)
+        #expect(out.status == 2)
         #expect(out.stderr.contains("--trim must be in [0, 0.5)"))
     }
 }
