@@ -38,6 +38,10 @@ public actor FakeFREDServer {
         case seriesDoesNotExist
         /// HTTP 400 with FRED's "api_key is not registered" message.
         case apiKeyNotRegistered
+        /// HTTP 400: the real-time period has more than 2000 vintage dates.
+        case tooManyVintageDates
+        /// HTTP 400: the series does not exist in ALFRED.
+        case notInALFRED
     }
 
     /// The key the server accepts; any other key gets FRED's "not registered" answer.
@@ -117,6 +121,14 @@ public actor FakeFREDServer {
                 return Self.error(400, "Bad Request.  The series does not exist.")
             case .apiKeyNotRegistered?:
                 return Self.notRegistered()
+            case .tooManyVintageDates?:
+                return Self.error(
+                    400, "Bad Request.  The number of vintage dates (2500) exceeds the maximum of 2000.")
+            case .notInALFRED?:
+                return Self.error(
+                    400,
+                    "Bad Request.  The series does not exist in ALFRED but may exist in FRED by omitting "
+                        + "realtime_start and realtime_end or setting them to today's date.")
             case nil:
                 break
             }

@@ -183,16 +183,22 @@ struct FREDClientTests {
     /// The day before the 2001st vintage (2000-01-01 + 2000 days = 2005-06-23).
     static let day2000 = "2005-06-22"
 
-    @Test func tooManyVintagesWithoutSplitIsTyped() async throws {
-        // 2001 explicit vintage dates are split; an unsplittable real-time request is typed.
+    @Test func alfredErrorsAreTyped() async throws {
         let h = try await Harness.make()
+        await h.server.inject([.tooManyVintageDates], path: "fred/series/observations")
+        let tooMany = await captureError { _ = try await h.client.observations("GNPCA") }
+        #expect(tooMany?.code == .fredTooManyVintageDates)
+        await h.server.inject([.notInALFRED], path: "fred/series/observations")
+        let notInALFRED = await captureError { _ = try await h.client.observations("GNPCA") }
+        #expect(notInALFRED?.code == .fredNotInALFRED)
+        #expect(notInALFRED?.message.hasPrefix("series GNPCA has no vintages in ALFRED") == true)
         await h.server.inject([.seriesDoesNotExist], path: "fred/series/vintagedates")
-        let error = await captureError {
+        let counting = await captureError {
             _ = try await h.client.observations(
                 "BIGV", request: FREDObservationsRequest(realtimeStart: "2000-01-01", outputType: .vintageAll))
         }
-        #expect(error?.code == .fredSeriesNotFound)
-        await h.finish(errors: error.map { [$0] } ?? [])
+        #expect(counting?.code == .fredSeriesNotFound)
+        await h.finish(errors: [tooMany, notInALFRED, counting].compactMap { $0 })
     }
 
     @Test func rateLimitedThenSuccessHonoursRetryAfter() async throws {
