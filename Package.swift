@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // Thin C shim over OpenBLAS (cblas.h) and LAPACKE. Only QEIRStats imports it.
@@ -45,7 +46,9 @@ let package = Package(
         .executableTarget(
             name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
         .executableTarget(name: "threshold-montecarlo", dependencies: ["QEIRStats"], path: "Examples/ThresholdMonteCarlo"),
-        .target(name: "QEIRTestSupport", dependencies: ["QEIRStats"]),
+        .target(
+            name: "QEIRTestSupport",
+            dependencies: ["QEIRStats", .product(name: "FlyingFox", package: "FlyingFox")]),
         // Fixtures/ holds JSON reference data read by path (#filePath), not bundled.
         .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),
