@@ -247,8 +247,22 @@ struct FREDClientTests {
         let start = ContinuousClock.now
         let error = await captureError { _ = try await h.client.series("GNPCA") }
         #expect(error?.code == .fredTimeout)
+        // Neither early (Linux URLSession alone truncates 0.3 s to 0 s) nor waiting for the server.
+        #expect(start.duration(to: .now) >= .milliseconds(300))
         #expect(start.duration(to: .now) < .seconds(2.5))
         await h.finish(errors: error.map { [$0] } ?? [])
+    }
+
+    @Test func timeoutThenSuccessIsRetried() async throws {
+        let h = try await Harness.make(
+            timeout: .milliseconds(400),
+            retry: FREDRetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20)))
+        await h.server.inject([.slow(.seconds(3))], path: "fred/series")
+        let start = ContinuousClock.now
+        let series = try await h.client.series("GNPCA")
+        #expect(series.id == "GNPCA")
+        #expect(start.duration(to: .now) < .seconds(2.5))
+        await h.finish()
     }
 
     @Test func truncatedJSONIsMalformed() async throws {

@@ -29,12 +29,18 @@ public struct URLSessionTransport: HTTPTransport {
         urlRequest.httpMethod = "GET"
         let seconds =
             Double(request.timeout.components.seconds) + Double(request.timeout.components.attoseconds) * 1e-18
-        urlRequest.timeoutInterval = max(seconds, 0.001)
+        // Linux URLSession truncates timeoutInterval to whole seconds (0.3 s times out at once,
+        // 1.5 s after 1 s), so the timeout is enforced below with a real clock; URLSession's own
+        // is only a backstop one second later.
+        urlRequest.timeoutInterval = (seconds + 1).rounded(.up)
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await session.data(for: urlRequest)
+            let prepared = urlRequest
+            (data, response) = try await Self.withTimeout(request.timeout) { [session] in
+                try await session.data(for: prepared)
+            }
         } catch let error as URLError {
             if error.code == .timedOut {
                 throw DataError(
@@ -48,6 +54,12 @@ public struct URLSessionTransport: HTTPTransport {
                 "The FRED request failed with network error \(error.code.rawValue); check the connection "
                     + "and the base URL, then retry.",
                 context: ["urlErrorCode": String(error.code.rawValue)])
+        } catch is TimeoutReached {
+            throw DataError(
+                .fredTimeout,
+                "The FRED request timed out after \(request.timeout); retry later or raise the timeout "
+                    + "in FREDConfiguration.",
+                context: ["timeout": "\(request.timeout)"])
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -63,5 +75,26 @@ public struct URLSessionTransport: HTTPTransport {
             if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
         }
         return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+    }
+}
+
+extension URLSessionTransport {
+    struct TimeoutReached: Error {}
+
+    /// Runs `operation`, throwing ``TimeoutReached`` if it has not finished after `timeout`
+    /// (measured on the continuous clock); the operation is cancelled either way.
+    static func withTimeout<T: Sendable>(
+        _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw TimeoutReached() }
+            return value
+        }
     }
 }
