@@ -263,7 +263,8 @@ public actor FakeFREDServer {
             let outputType = Int(query["output_type"] ?? "1") ?? 1
             var rows: [[String: String]]
             if id == "BIGV" && (outputType == 2 || outputType == 3) {
-                let vintages = bigVintages.filter { $0 >= rtStart && $0 <= rtEnd }
+                let listed = query["vintage_dates"].map { Set($0.split(separator: ",").map(String.init)) }
+                let vintages = bigVintages.filter { listed?.contains($0) ?? ($0 >= rtStart && $0 <= rtEnd) }
                 if vintages.count > 2000 {
                     return failure(
                         "Bad Request.  The number of vintage dates (\(vintages.count)) in the real-time period exceeds "

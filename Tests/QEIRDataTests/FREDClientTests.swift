@@ -180,6 +180,18 @@ struct FREDClientTests {
         await h.finish()
     }
 
+    @Test func longVintageDateListsAreSplitAndMerged() async throws {
+        let h = try await Harness.make()
+        let all = try await h.client.vintageDates("BIGV")
+        let wanted = Array(all.prefix(1200))
+        let result = try await h.client.observations(
+            "BIGV", request: FREDObservationsRequest(vintageDates: wanted, outputType: .vintageAll))
+        #expect(result.vintages.map(\.vintage) == wanted)
+        let requests = await h.server.requests.filter { $0.path == "fred/series/observations" }
+        #expect(requests.map { $0.query["vintage_dates"]?.split(separator: ",").count } == [500, 500, 200])
+        await h.finish()
+    }
+
     /// The day before the 2001st vintage (2000-01-01 + 2000 days = 2005-06-23).
     static let day2000 = "2005-06-22"
 

@@ -17,6 +17,9 @@ public struct FREDClient: Sendable {
 
     /// FRED's limit on vintage dates in one observations request.
     public static let maxVintageDatesPerRequest = 2000
+    /// Vintage dates sent per request when an explicit `vintage_dates` list is split: 500 keeps
+    /// the URL near 5.5 KB (2000 dates would make a 22 KB URL, more than many servers accept).
+    public static let vintageDatesPerListRequest = 500
 
     /// Creates a client.
     /// - Parameters:
@@ -124,7 +127,8 @@ public struct FREDClient: Sendable {
     /// Observations of one series (`fred/series/observations`), every page fetched (paging by
     /// `limit`/`offset` until `count` rows are read). A real-time period spanning more than
     /// 2000 vintage dates (counted with ``vintageDates(_:realtimeStart:realtimeEnd:)``) and a
-    /// `vintageDates` list longer than 2000 are split into several requests and merged.
+    /// `vintageDates` list longer than ``vintageDatesPerListRequest`` are split into several
+    /// requests and merged.
     /// - Parameters:
     ///   - id: the series id.
     ///   - request: the parameters.
@@ -134,11 +138,13 @@ public struct FREDClient: Sendable {
         async throws -> FREDObservations
     {
         let limit = Self.maxVintageDatesPerRequest
-        if request.vintageDates.count > limit {
+        let listLimit = Self.vintageDatesPerListRequest
+        if request.vintageDates.count > listLimit {
             var parts: [FREDObservations] = []
-            for start in stride(from: 0, to: request.vintageDates.count, by: limit) {
+            for start in stride(from: 0, to: request.vintageDates.count, by: listLimit) {
                 var part = request
-                part.vintageDates = Array(request.vintageDates[start..<min(start + limit, request.vintageDates.count)])
+                part.vintageDates = Array(
+                    request.vintageDates[start..<min(start + listLimit, request.vintageDates.count)])
                 parts.append(try await observationsPages(id, part))
             }
             return Self.merge(id, parts)
