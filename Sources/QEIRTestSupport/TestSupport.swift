@@ -89,3 +89,20 @@ public struct TemporaryDirectory: Sendable {
     /// Deletes the directory.
     public func remove() { try? FileManager.default.removeItem(at: url) }
 }
+
+/// Runs a built executable without blocking Swift concurrency's cooperative threads (the wait
+/// happens on a Dispatch thread), so that a server running in the test process — such as
+/// ``FakeFREDServer`` — can answer the child process meanwhile.
+public func runBuiltExecutableAsync(
+    _ name: String, _ arguments: [String], environment: [String: String]? = nil
+) async throws -> ProcessOutput {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            do {
+                continuation.resume(returning: try runBuiltExecutable(name, arguments, environment: environment))
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import QEIRTestSupport
+import Testing
+
+/// `qeir fred` as a built binary against the local fake FRED server (127.0.0.1 only).
+struct FREDCommandTests {
+    static let key = "abcdefghijklmnopqrstuvwxyz012345"
+
+    func run(_ args: [String], key: String = key) async throws -> (ProcessOutput, FakeFREDServer) {
+        let server = FakeFREDServer(acceptedKey: Self.key)
+        let url = try await server.start()
+        let out = try await runBuiltExecutableAsync(
+            "qeir", ["fred"] + args + ["--base-url", url.absoluteString],
+            environment: ["FRED_API_KEY": key, "QEIR_LOG_LEVEL": "debug"])
+        return (out, server)
+    }
+
+    @Test func fetchWritesCSVWithMissingAsEmpty() async throws {
+        let (out, server) = try await run(["fetch", "GNPCA", "PAGED"])
+        defer { Task { await server.stop() } }
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+        #expect(lines.first == "series_id,date,value")
+        #expect(lines.filter { $0.hasPrefix("GNPCA,") }.count == 10)
+        #expect(lines.filter { $0.hasPrefix("PAGED,") }.count == 23)
+        #expect(lines.contains { $0.hasPrefix("GNPCA,") && $0.hasSuffix(",") }, "the '.' value is an empty field")
+        #expect(!out.stdout.contains(Self.key) && !out.stderr.contains(Self.key))
+        let requests = await server.requests
+        #expect(requests.allSatisfy { $0.query["file_type"] == "json" })
+    }
+
+    @Test func fetchJSONCarriesObservations() async throws {
+        let (out, server) = try await run(["fetch", "GNPCA", "--start", "2001-01-01", "--format", "json"])
+        defer { Task { await server.stop() } }
+        #expect(out.status == 0, "\(out.stderr)")
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+        let series = try #require(j["series"] as? [String: Any])
+        #expect(series["GNPCA"] != nil)
+        let requests = await server.requests
+        #expect(requests.last?.query["observation_start"] == "2001-01-01")
+    }
+
+    @Test func unknownSeriesExitsWithOne() async throws {
+        let (out, server) = try await run(["fetch", "NOSUCHSERIES"])
+        defer { Task { await server.stop() } }
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("NOSUCHSERIES"))
+        #expect(!out.stderr.contains(Self.key))
+    }
+
+    @Test func rejectedKeyExitsWithOneAndIsNotPrinted() async throws {
+        let other = "zyxwvutsrqponmlkjihgfedcba543210"
+        let (out, server) = try await run(["fetch", "GNPCA"], key: other)
+        defer { Task { await server.stop() } }
+        #expect(out.status == 1)
+        #expect(!out.stderr.contains(other) && !out.stdout.contains(other))
+    }
+
+    @Test func usageErrorsExitWithTwo() async throws {
+        let (both, s1) = try await run(["fetch", "GNPCA", "--realtime-end", "2020-01-01", "--vintage", "2020-01-01"])
+        defer { Task { await s1.stop() } }
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("Use either --realtime-end or --vintage, not both."))
+        let (badUnits, s2) = try await run(["fetch", "GNPCA", "--units", "percent"])
+        defer { Task { await s2.stop() } }
+        #expect(badUnits.status == 2)
+        #expect(badUnits.stderr.contains("Unknown --units 'percent'"))
+    }
+
+    @Test func missingKeyIsAClearError() throws {
+        let out = try runBuiltExecutable("qeir", ["fred", "fetch", "GNPCA"], environment: ["PATH": "/usr/bin"])
+        #expect(out.status == 1)
+        #expect(out.stderr.contains("FRED_API_KEY is not set"))
+    }
+
+    @Test func searchListsSeries() async throws {
+        let (out, server) = try await run(["search", "gross national product", "--limit", "5"])
+        defer { Task { await server.stop() } }
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.hasPrefix("id,title,frequency,units,observation_start,observation_end\n"))
+        #expect(out.stdout.contains("GNPCA,"))
+    }
+}
