@@ -268,6 +268,32 @@ struct FREDResponseCacheTests {
         #expect(try String(contentsOf: file, encoding: .utf8) == garbage)
     }
 
+    @Test("damage found after opening gives the same corrupt-cache error")
+    func damagedPages() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = dir.url.appendingPathComponent("fred.sqlite")
+        do {
+            let cache = try FREDResponseCache(configuration: FREDCacheConfiguration(path: file))
+            for i in 0..<40 {
+                let key = FREDCacheKey(path: observations, parameters: ["series_id": "S\(i)"])
+                try await cache.put(key, body: Data(repeating: UInt8(i), count: 3000), fetchedAt: t0)
+            }
+        }
+        // Closing the last connection checkpoints the WAL into the file; then damage every page
+        // after the first (the header and schema page stay valid, so opening still succeeds).
+        var bytes = try Data(contentsOf: file)
+        #expect(bytes.count > 8192)
+        bytes.replaceSubrange(4096..<bytes.count, with: Data(repeating: 0xA5, count: bytes.count - 4096))
+        try bytes.write(to: file)
+        let error = try await #require(throws: DataError.self) {
+            let cache = try FREDResponseCache(configuration: FREDCacheConfiguration(path: file))
+            _ = try await cache.entries()
+        }
+        #expect(error.code == .corruptCache)
+        #expect(error.message.hasPrefix("The FRED cache \(file.path) is corrupt or not a QEIR cache ("))
+    }
+
     @Test("the directory is created when missing")
     func createsDirectory() async throws {
         let (cache, dir) = try makeCache(file: "a/b/c/fred.sqlite")
