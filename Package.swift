@@ -9,6 +9,7 @@ import PackageDescription
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let realModule: Target.Dependency = .product(name: "RealModule", package: "swift-numerics")
+let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 
 let package = Package(
     name: "qeir",
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
@@ -39,13 +41,16 @@ let package = Package(
         ),
         .target(name: "QEIRStats", dependencies: ["CQEIRLapack", "CQEIRRmath", realModule]),
         .target(
-            name: "QEIRData", dependencies: ["QEIRStats", logging, .product(name: "CSV", package: "CSV.swift")],
+            name: "QEIRData", dependencies: ["QEIRStats", logging, grdb, .product(name: "CSV", package: "CSV.swift")],
             resources: [.copy("Resources/EmbeddedFRED")]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
         .executableTarget(
             name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
-        .executableTarget(name: "threshold-montecarlo", dependencies: ["QEIRStats"], path: "Examples/ThresholdMonteCarlo"),
+        .executableTarget(
+            name: "threshold-montecarlo", dependencies: ["QEIRStats"], path: "Examples/ThresholdMonteCarlo"),
+        // Writes and reads FRED cache entries; FREDCacheTests runs it beside the test process.
+        .executableTarget(name: "qeir-cache-writer", dependencies: ["QEIRData"], path: "Examples/CacheWriter"),
         .target(
             name: "QEIRTestSupport",
             dependencies: ["QEIRStats", .product(name: "FlyingFox", package: "FlyingFox")]),
