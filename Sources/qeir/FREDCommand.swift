@@ -16,16 +16,40 @@ struct FRED: AsyncParsableCommand {
     /// Options shared by the subcommands.
     struct Connection: ParsableArguments {
         @Option(help: "FRED API base URL (tests point it at a local server).") var baseURL: String?
+        @Option(help: "Cache directory: answers are stored in DIR/fred-cache.sqlite and reused.") var cache: String?
+        @Flag(help: "Serve only from the cache (needs --cache); no key or network needed.") var offline = false
 
-        func client() throws -> FREDClient {
-            var configuration = try FREDConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
+        func validate() throws {
+            if offline && cache == nil { throw ValidationError("--offline needs --cache DIR.") }
             if let baseURL {
                 guard let url = URL(string: baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme) else {
                     throw ValidationError("--base-url must be an http(s) URL; got '\(baseURL)'.")
                 }
-                configuration.baseURL = url
             }
-            return FREDClient(configuration: configuration, logger: Logger(label: "qeir.fred"))
+        }
+
+        func client() throws -> FREDClient {
+            var environment = ProcessInfo.processInfo.environment
+            if offline && environment["FRED_API_KEY"].map({ (try? FREDAPIKey($0)) == nil }) ?? true {
+                // Offline, the key is never sent and not part of the cache key: any valid one does.
+                environment["FRED_API_KEY"] = String(repeating: "0", count: 32)
+            }
+            var configuration = try FREDConfiguration.fromEnvironment(environment)
+            if let baseURL, let url = URL(string: baseURL) { configuration.baseURL = url }
+            var transport: any HTTPTransport = URLSessionTransport()
+            if let cache {
+                var cacheConfiguration = FREDCacheConfiguration(
+                    path: URL(fileURLWithPath: cache).appendingPathComponent("fred-cache.sqlite"))
+                cacheConfiguration.mode = offline ? .offline : .online
+                transport = CachingTransport(
+                    cache: try FREDResponseCache(configuration: cacheConfiguration), upstream: offline ? nil : transport
+                )
+                if offline {
+                    configuration.rateLimit = FREDRateLimit(perSecond: 1_000_000, perMinute: 1_000_000)
+                    configuration.retry = FREDRetryPolicy(maxAttempts: 1)
+                }
+            }
+            return FREDClient(configuration: configuration, transport: transport, logger: Logger(label: "qeir.fred"))
         }
     }
 

@@ -73,6 +73,38 @@ struct FREDCommandTests {
         #expect(out.stderr.contains("FRED_API_KEY is not set"))
     }
 
+    @Test func cacheServesRepeatsAndOfflineNeedsNoKeyOrServer() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cache = dir.url.path
+        let (first, server) = try await run(["fetch", "GNPCA", "--cache", cache])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(await server.requests.count == 1)
+        let (second, secondServer) = try await run(["fetch", "GNPCA", "--cache", cache])
+        #expect(second.stdout == first.stdout)
+        #expect(await secondServer.requests.isEmpty, "the repeat must come from the cache")
+        await server.stop()
+        await secondServer.stop()
+        let offline = try await runBuiltExecutableAsync(
+            "qeir", ["fred", "fetch", "GNPCA", "--cache", cache, "--offline"], environment: ["PATH": "/usr/bin"])
+        #expect(offline.status == 0, "\(offline.stderr)")
+        #expect(offline.stdout == first.stdout)
+        let miss = try await runBuiltExecutableAsync(
+            "qeir", ["fred", "fetch", "GNPCA", "--start", "1990-01-01", "--cache", cache, "--offline"],
+            environment: ["PATH": "/usr/bin"])
+        #expect(miss.status == 1)
+        #expect(miss.stderr.contains("No cached FRED response for series GNPCA"))
+        #expect(miss.stderr.contains("QEIR is offline"))
+        let bytes = try Data(contentsOf: dir.url.appendingPathComponent("fred-cache.sqlite"))
+        #expect(bytes.range(of: Data(Self.key.utf8)) == nil, "the key must not be stored in the cache")
+    }
+
+    @Test func offlineNeedsACache() throws {
+        let out = try runBuiltExecutable("qeir", ["fred", "fetch", "GNPCA", "--offline"])
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("--offline needs --cache DIR."))
+    }
+
     @Test func searchListsSeries() async throws {
         let (out, server) = try await run(["search", "gross national product", "--limit", "5"])
         defer { Task { await server.stop() } }

@@ -307,7 +307,9 @@ struct FREDResponseCacheTests {
     func twoProcesses() async throws {
         let (cache, dir) = try makeCache()
         defer { dir.remove() }
-        let count = 300
+        // Enough entries that the writer runs for a while even on a fast machine, so the two
+        // processes overlap however the scheduler interleaves them.
+        let count = 2000
         func body(_ prefix: String, _ i: Int) -> Data { Data(String(repeating: "\(prefix)-\(i)|", count: 500).utf8) }
         func key(_ prefix: String, _ i: Int) -> FREDCacheKey {
             FREDCacheKey(path: observations, parameters: ["series_id": "\(prefix)-\(i)", "api_key": "unused"])

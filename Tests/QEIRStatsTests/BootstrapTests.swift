@@ -194,7 +194,9 @@ struct BootstrapTests {
         let start = ContinuousClock.now
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - start < .seconds(2), "cancellation took \(ContinuousClock.now - start)")
+        // The full run (10 million replicates) would take hours: stopping within 30 s (generous for a
+        // loaded CI machine) shows the cancellation is honoured between evaluations.
+        #expect(ContinuousClock.now - start < .seconds(30), "cancellation took \(ContinuousClock.now - start)")
     }
 
     // MARK: bad input
