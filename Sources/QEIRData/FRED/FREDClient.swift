@@ -400,7 +400,10 @@ public struct FREDClient: Sendable {
             var retryAfter: Int? = nil
             do {
                 let response = try await transport.send(request)
-                if (200..<300).contains(response.status) { return response.body }
+                if (200..<300).contains(response.status) {
+                    Self.originLog?.record(response.header("x-qeir-source") ?? "network")
+                    return response.body
+                }
                 failure = classify(response, path: path, series: series)
                 if let header = response.header("retry-after") {
                     retryAfter = Int(header.trimmingCharacters(in: .whitespaces))

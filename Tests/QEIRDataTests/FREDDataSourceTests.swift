@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import QEIRData
+import QEIRTestSupport
+import Testing
+
+/// Provenance of series read through the FRED client (network or cache) and from the embedded
+/// snapshot.
+struct FREDDataSourceTests {
+    static let key = "abcdefghijklmnopqrstuvwxyz012345"
+
+    @Test func networkThenCacheProvenance() async throws {
+        let server = FakeFREDServer(acceptedKey: Self.key)
+        let url = try await server.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cache = try FREDResponseCache(
+            configuration: FREDCacheConfiguration(path: dir.url.appendingPathComponent("c.sqlite")))
+        var configuration = FREDConfiguration(apiKey: try FREDAPIKey(Self.key), baseURL: url)
+        configuration.rateLimit = FREDRateLimit(perSecond: 1000, perMinute: 100_000)
+        let client = FREDClient(
+            configuration: configuration, transport: CachingTransport(cache: cache, upstream: URLSessionTransport()),
+            logger: Logger(label: "test"))
+        // The fake server knows GNPCA: point the gdp proxy at it, as a user's JSON override would.
+        let registry = try ProxyRegistry.defaults.overriding(
+            json: Data(#"{"overrides": {"gdp": {"series_id": "GNPCA"}}}"#.utf8))
+        let source = FREDDataSource(client: client, registry: registry)
+        let first = try await source.series("GNPCA")
+        #expect(first.provenance.origin == .network)
+        #expect(first.provenance.seriesID == "GNPCA")
+        #expect(!first.provenance.title.isEmpty)
+        #expect(first.values.contains { $0 == nil }, "FRED's '.' stays missing")
+        let second = try await source.series("GNPCA")
+        #expect(second.provenance.origin == .cache)
+        #expect(second.provenance.detail?.hasPrefix("cache, fetched ") == true)
+        #expect(second.values == first.values)
+        let viaProxy = try await source.proxy("gdp")
+        #expect(viaProxy.provenance.proxy == "gdp")
+        #expect(viaProxy.provenance.seriesID == "GNPCA", "changing the proxy really changes the data")
+        #expect(!viaProxy.provenance.description.contains(Self.key))
+        await server.stop()
+    }
+
+    @Test func embeddedProvenanceNamesTheSnapshot() async throws {
+        let source = FREDDataSource(client: nil, embedded: try EmbeddedFRED())
+        let assets = try await source.proxy("fed_total_assets")
+        #expect(assets.provenance.origin == .embedded)
+        #expect(assets.provenance.proxy == "fed_total_assets")
+        #expect(assets.provenance.detail?.contains("2022-10-01") == true)
+        #expect(!assets.dates.isEmpty && assets.dates.count == assets.values.count)
+        let error = await #expect(throws: DataError.self) { try await source.proxy("consumer_confidence") }
+        #expect(error?.message.contains("Proxy 'consumer_confidence'") == true)
+        let unknown = await #expect(throws: DataError.self) { try await source.proxy("moon_phase") }
+        #expect(unknown?.code == .unknownProxy)
+        #expect(unknown?.message.contains("fed_total_assets") == true)
+    }
+}
