@@ -65,6 +65,44 @@ public enum FREDReport {
         ])
     }
 
+    /// Long CSV `series_id,date,value` of series with provenance (missing values empty).
+    public static func csv(_ series: [SourcedSeries]) -> String {
+        var lines = ["series_id,date,value"]
+        for s in series {
+            for (date, value) in zip(s.dates, s.values) {
+                lines.append([s.provenance.seriesID, date, format(value)].joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// JSON `{"series": {ID: {"provenance": {...}, "observations": [{date, value}]}}}`.
+    public static func json(_ series: [SourcedSeries]) -> JSONValue {
+        .object([
+            (
+                "series",
+                .object(
+                    series.map { s in
+                        let p = s.provenance
+                        let provenance: JSONValue = .object([
+                            ("origin", .string(p.origin.rawValue)), ("series_id", .string(p.seriesID)),
+                            ("title", .string(p.title)), ("units", .string(p.units)),
+                            ("frequency", .string(p.frequency)),
+                            ("realtime_start", p.realtimeStart.map(JSONValue.string) ?? .null),
+                            ("realtime_end", p.realtimeEnd.map(JSONValue.string) ?? .null),
+                            ("vintage", p.vintage.map(JSONValue.string) ?? .null),
+                            ("retrieved_at", .string(ISO8601DateFormatter().string(from: p.retrievedAt))),
+                            ("detail", p.detail.map(JSONValue.string) ?? .null),
+                            ("proxy", p.proxy.map(JSONValue.string) ?? .null),
+                        ])
+                        let observations: JSONValue = .array(
+                            zip(s.dates, s.values).map { .object([("date", .string($0)), ("value", .number($1))]) })
+                        return (p.seriesID, .object([("provenance", provenance), ("observations", observations)]))
+                    })
+            )
+        ])
+    }
+
     /// Search results as CSV `id,title,frequency,units,observation_start,observation_end`.
     public static func searchCSV(_ result: FREDSearchResult) -> String {
         var lines = ["id,title,frequency,units,observation_start,observation_end"]

@@ -105,12 +105,15 @@ struct FRED: AsyncParsableCommand {
             request.aggregationMethod = aggregation.flatMap(FREDAggregationMethod.init(rawValue:))
             request.realtimeEnd = realtimeEnd
             if let vintage { request.vintageDates = [vintage] }
-            let client = try connection.client()
-            let byID = try await client.observations(for: series, request: request)
-            let ordered = series.compactMap { byID[$0] }
+            let source = FREDDataSource(client: try connection.client())
+            var fetched: [SourcedSeries] = []
+            for id in series { fetched.append(try await source.series(id, request: request)) }
             switch format {
-            case .csv: print(FREDReport.csv(ordered), terminator: "")
-            case .json: print(FREDReport.json(ordered).rendered())
+            case .csv:
+                print(FREDReport.csv(fetched), terminator: "")
+                // Where the numbers came from, beside (not inside) the CSV.
+                for s in fetched { FileHandle.standardError.write(Data("provenance: \(s.provenance)\n".utf8)) }
+            case .json: print(FREDReport.json(fetched).rendered())
             }
         }
     }

@@ -35,7 +35,10 @@ struct FREDCommandTests {
         #expect(out.status == 0, "\(out.stderr)")
         let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         let series = try #require(j["series"] as? [String: Any])
-        #expect(series["GNPCA"] != nil)
+        let gnp = try #require(series["GNPCA"] as? [String: Any])
+        let provenance = try #require(gnp["provenance"] as? [String: Any])
+        #expect(provenance["origin"] as? String == "network")
+        #expect(provenance["series_id"] as? String == "GNPCA")
         let requests = await server.requests
         #expect(requests.last?.query["observation_start"] == "2001-01-01")
     }
@@ -79,7 +82,7 @@ struct FREDCommandTests {
         let cache = dir.url.path
         let (first, server) = try await run(["fetch", "GNPCA", "--cache", cache])
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(await server.requests.count == 1)
+        #expect(await server.requests.count == 2, "metadata and observations")
         let (second, secondServer) = try await run(["fetch", "GNPCA", "--cache", cache])
         #expect(second.stdout == first.stdout)
         #expect(await secondServer.requests.isEmpty, "the repeat must come from the cache")
@@ -89,6 +92,8 @@ struct FREDCommandTests {
             "qeir", ["fred", "fetch", "GNPCA", "--cache", cache, "--offline"], environment: ["PATH": "/usr/bin"])
         #expect(offline.status == 0, "\(offline.stderr)")
         #expect(offline.stdout == first.stdout)
+        #expect(offline.stderr.contains("from cache"))
+        #expect(first.stderr.contains("from network"))
         let miss = try await runBuiltExecutableAsync(
             "qeir", ["fred", "fetch", "GNPCA", "--start", "1990-01-01", "--cache", cache, "--offline"],
             environment: ["PATH": "/usr/bin"])
