@@ -41,6 +41,26 @@ struct FREDDataSourceTests {
         await server.stop()
     }
 
+    @Test func cacheHitsAreNotRateLimited() async throws {
+        let server = FakeFREDServer(acceptedKey: Self.key)
+        let url = try await server.start()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let cache = try FREDResponseCache(
+            configuration: FREDCacheConfiguration(path: dir.url.appendingPathComponent("c.sqlite")))
+        var configuration = FREDConfiguration(apiKey: try FREDAPIKey(Self.key), baseURL: url)
+        configuration.rateLimit = FREDRateLimit(perSecond: 1, perMinute: 60)
+        let client = FREDClient(
+            configuration: configuration, transport: CachingTransport(cache: cache, upstream: URLSessionTransport()),
+            logger: Logger(label: "test"))
+        let source = FREDDataSource(client: client)
+        _ = try await source.series("GNPCA")  // two network requests, paced one second apart
+        let start = ContinuousClock.now
+        for _ in 0..<5 { _ = try await source.series("GNPCA") }  // ten cached answers
+        #expect(start.duration(to: .now) < .seconds(2), "cached answers must not wait for the FRED rate limit")
+        await server.stop()
+    }
+
     @Test func embeddedProvenanceNamesTheSnapshot() async throws {
         let source = FREDDataSource(client: nil, embedded: try EmbeddedFRED())
         let assets = try await source.proxy("fed_total_assets")

@@ -39,13 +39,18 @@ public struct CachingTransport: HTTPTransport {
         return FREDCacheKey(path: path, parameters: parameters)
     }
 
+    /// The cached answer, if fresh (or, offline, any cached answer); offline, a miss throws the
+    /// cache's error naming the request.
+    public func storedResponse(for request: HTTPRequest) async throws -> HTTPResponse? {
+        guard let hit = try await cache.get(Self.key(for: request.url), now: now()) else { return nil }
+        return HTTPResponse(status: 200, headers: ["x-qeir-source": hit.provenance], body: hit.body)
+    }
+
     /// Answers from the cache, or from the upstream transport (storing a 200 answer).
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let key = Self.key(for: request.url)
         let time = now()
-        if let hit = try await cache.get(key, now: time) {
-            return HTTPResponse(status: 200, headers: ["x-qeir-source": hit.provenance], body: hit.body)
-        }
+        if let hit = try await storedResponse(for: request) { return hit }
         guard let upstream else {
             throw DataError(
                 .offlineCacheMiss,

@@ -390,6 +390,12 @@ public struct FREDClient: Sendable {
         let request = HTTPRequest(url: try url(path, params), timeout: configuration.timeout)
         var metadata: Logger.Metadata = ["endpoint": "\(path)"]
         if let series { metadata["series"] = "\(series)" }
+        // A stored (cached) answer costs FRED nothing: no rate limiting, no retries.
+        if let stored = try await transport.storedResponse(for: request), (200..<300).contains(stored.status) {
+            Self.originLog?.record(stored.header("x-qeir-source") ?? "cache")
+            logger.debug("FRED answer from the cache", metadata: metadata)
+            return stored.body
+        }
         let attempts = max(1, configuration.retry.maxAttempts)
         var attempt = 0
         while true {

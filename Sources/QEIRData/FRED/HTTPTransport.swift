@@ -64,4 +64,13 @@ public protocol HTTPTransport: Sendable {
     /// - Returns: the response.
     /// - Throws: ``DataError`` for timeouts and network failures.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
+
+    /// A stored answer to `request`, if the transport keeps one (a cache); `nil` otherwise.
+    /// The client asks this first and skips rate limiting and retries for a stored answer.
+    func storedResponse(for request: HTTPRequest) async throws -> HTTPResponse?
+}
+
+extension HTTPTransport {
+    /// Transports without a store have no stored answers.
+    public func storedResponse(for request: HTTPRequest) async throws -> HTTPResponse? { nil }
 }
