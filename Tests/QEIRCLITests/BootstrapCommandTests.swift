@@ -6,24 +6,24 @@ import Testing
 struct BootstrapCommandTests {
     static let example = TestPaths.packageRoot().appendingPathComponent("Examples/data/macro_investment.csv").path
 
-    func json(_ output: ProcessOutput) throws -> [String: Any] {
+    func json(_ output: ProcessOutput) async throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
         return try #require(object as? [String: Any])
     }
 
-    func bootstrap(_ extra: [String]) throws -> ProcessOutput {
-        try runBuiltExecutable(
+    func bootstrap(_ extra: [String]) async throws -> ProcessOutput {
+        try await runBuiltExecutableAsync(
             "qeir",
             ["bootstrap", "--data", Self.example, "--y", "inv_growth", "--x", "gdp_growth,real_rate"] + extra)
     }
 
-    @Test func jsonHasTheContractKeys() throws {
-        let out = try bootstrap([
+    @Test func jsonHasTheContractKeys() async throws {
+        let out = try await bootstrap([
             "--method", "stationary", "--reps", "199", "--seed", "7", "--ci", "bca", "--confidence", "0.9",
             "--format", "json",
         ])
         #expect(out.status == 0, "stderr: \(out.stderr)")
-        let j = try json(out)
+        let j = try await json(out)
         #expect(j["method"] as? String == "stationary")
         #expect(j["reps"] as? Int == 199)
         #expect(j["seed"] as? Int == 7)
@@ -43,23 +43,23 @@ struct BootstrapCommandTests {
         }
     }
 
-    @Test func sameSeedGivesTheSameOutput() throws {
+    @Test func sameSeedGivesTheSameOutput() async throws {
         let args = ["--method", "wild", "--wild-weights", "webb", "--reps", "99", "--seed", "42", "--format", "json"]
-        let a = try bootstrap(args)
-        let b = try bootstrap(args)
+        let a = try await bootstrap(args)
+        let b = try await bootstrap(args)
         #expect(a.status == 0, "stderr: \(a.stderr)")
         #expect(a.stdout == b.stdout)
-        let j = try json(a)
+        let j = try await json(a)
         #expect(j["wild_weights"] as? String == "webb")
         #expect(j["block_length"] == nil)
-        let c = try bootstrap([
+        let c = try await bootstrap([
             "--method", "wild", "--wild-weights", "webb", "--reps", "99", "--seed", "43", "--format", "json",
         ])
         #expect(c.stdout != a.stdout)
     }
 
-    @Test func blockLengthNotBelowNFailsWithExitCodeOne() throws {
-        let out = try bootstrap(["--method", "block", "--block-length", "201", "--reps", "9", "--format", "json"])
+    @Test func blockLengthNotBelowNFailsWithExitCodeOne() async throws {
+        let out = try await bootstrap(["--method", "block", "--block-length", "201", "--reps", "9", "--format", "json"])
         #expect(out.status == 1)
         #expect(out.stdout.isEmpty)
         #expect(
@@ -68,19 +68,21 @@ struct BootstrapCommandTests {
             ), "stderr: \(out.stderr)")
     }
 
-    @Test func tableFormatIsDefault() throws {
-        let out = try bootstrap(["--method", "circular", "--block-length", "4", "--reps", "49", "--ci", "studentized"])
+    @Test func tableFormatIsDefault() async throws {
+        let out = try await bootstrap([
+            "--method", "circular", "--block-length", "4", "--reps", "49", "--ci", "studentized",
+        ])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         #expect(out.stdout.contains("Bootstrap of OLS coefficients"))
         #expect(out.stdout.contains("circular (block length 4)"))
         #expect(out.stdout.contains("real_rate"))
     }
 
-    @Test func usageErrorsExitWith2() throws {
-        let method = try bootstrap(["--method", "jackknife"])
+    @Test func usageErrorsExitWith2() async throws {
+        let method = try await bootstrap(["--method", "jackknife"])
         #expect(method.status == 2)
         #expect(method.stderr.contains("Unknown method 'jackknife'"))
-        let weights = try bootstrap(["--method", "pairs", "--wild-weights", "webb"])
+        let weights = try await bootstrap(["--method", "pairs", "--wild-weights", "webb"])
         #expect(weights.status == 2)
         #expect(weights.stderr.contains("--wild-weights applies only to --method wild."))
     }

@@ -70,8 +70,9 @@ struct FREDCommandTests {
         #expect(badUnits.stderr.contains("Unknown --units 'percent'"))
     }
 
-    @Test func missingKeyIsAClearError() throws {
-        let out = try runBuiltExecutable("qeir", ["fred", "fetch", "GNPCA"], environment: ["PATH": "/usr/bin"])
+    @Test func missingKeyIsAClearError() async throws {
+        let out = try await runBuiltExecutableAsync(
+            "qeir", ["fred", "fetch", "GNPCA"], environment: ["PATH": "/usr/bin"])
         #expect(out.status == 1)
         #expect(out.stderr.contains("FRED_API_KEY is not set"))
     }
@@ -104,8 +105,8 @@ struct FREDCommandTests {
         #expect(bytes.range(of: Data(Self.key.utf8)) == nil, "the key must not be stored in the cache")
     }
 
-    @Test func offlineNeedsACache() throws {
-        let out = try runBuiltExecutable("qeir", ["fred", "fetch", "GNPCA", "--offline"])
+    @Test func offlineNeedsACache() async throws {
+        let out = try await runBuiltExecutableAsync("qeir", ["fred", "fetch", "GNPCA", "--offline"])
         #expect(out.status == 2)
         #expect(out.stderr.contains("--offline needs --cache DIR."))
     }

@@ -9,8 +9,9 @@ struct ThresholdCommandTests {
         "threshold", "--data", example, "--y", "inv_growth", "--x", "gdp_growth", "--threshold-var", "tbill_lag",
     ]
 
-    @Test func jsonContract() throws {
-        let out = try runBuiltExecutable("qeir", Self.base + ["--bootstrap", "50", "--seed", "3", "--format", "json"])
+    @Test func jsonContract() async throws {
+        let out = try await runBuiltExecutableAsync(
+            "qeir", Self.base + ["--bootstrap", "50", "--seed", "3", "--format", "json"])
         #expect(out.status == 0, "\(out.stderr)")
         let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         for key in [
@@ -32,8 +33,8 @@ struct ThresholdCommandTests {
         #expect(split[0] == ci[0] && split[1] > ci[1])
     }
 
-    @Test func robustCovarianceDefaultsToTheLMTest() throws {
-        let out = try runBuiltExecutable(
+    @Test func robustCovarianceDefaultsToTheLMTest() async throws {
+        let out = try await runBuiltExecutableAsync(
             "qeir", Self.base + ["--bootstrap", "20", "--cov", "hc", "--format", "json"],
             environment: ["QEIR_QUIET": "1"])
         #expect(out.status == 0)
@@ -43,30 +44,30 @@ struct ThresholdCommandTests {
         #expect(j["cov_type"] as? String == "hc")
     }
 
-    @Test func sameSeedSameAnswer() throws {
+    @Test func sameSeedSameAnswer() async throws {
         let args =
             Self.base + ["--bootstrap", "40", "--seed", "11", "--cov", "hc", "--test", "sup_lm", "--format", "json"]
-        let a = try runBuiltExecutable("qeir", args)
-        let b = try runBuiltExecutable("qeir", args)
+        let a = try await runBuiltExecutableAsync("qeir", args)
+        let b = try await runBuiltExecutableAsync("qeir", args)
         #expect(a.status == 0)
         #expect(a.stdout == b.stdout)
     }
 
-    @Test func constantThresholdVariableIsAnError() throws {
+    @Test func constantThresholdVariableIsAnError() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         var csv = "y,x,q\n"
         for i in 0..<30 { csv += "\(i % 7),\(i),1\n" }
         let file = try dir.write(csv, to: "t.csv")
-        let out = try runBuiltExecutable(
+        let out = try await runBuiltExecutableAsync(
             "qeir",
             ["threshold", "--data", file.path, "--y", "y", "--x", "x", "--threshold-var", "q", "--bootstrap", "0"])
         #expect(out.status == 1)
         #expect(out.stderr.contains("The threshold variable 'q' is constant"))
     }
 
-    @Test func badTrimIsAUsageError() throws {
-        let out = try runBuiltExecutable("qeir", Self.base + ["--trim", "0.7"])
+    @Test func badTrimIsAUsageError() async throws {
+        let out = try await runBuiltExecutableAsync("qeir", Self.base + ["--trim", "0.7"])
         #expect(out.status == 2)
         #expect(out.stderr.contains("--trim must be in [0, 0.5)"))
     }

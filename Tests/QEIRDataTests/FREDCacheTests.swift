@@ -307,36 +307,41 @@ struct FREDResponseCacheTests {
     func twoProcesses() async throws {
         let (cache, dir) = try makeCache()
         defer { dir.remove() }
-        // Enough entries that the writer runs for a while even on a fast machine, so the two
-        // processes overlap however the scheduler interleaves them.
-        let count = 2000
+        // Two writer processes (B and C) pausing 10 ms between entries run for seconds each and
+        // overlap in time whatever this test process is doing; they report their time spans,
+        // and this process writes its own entries (A) meanwhile.
+        let count = 300
         func body(_ prefix: String, _ i: Int) -> Data { Data(String(repeating: "\(prefix)-\(i)|", count: 500).utf8) }
         func key(_ prefix: String, _ i: Int) -> FREDCacheKey {
             FREDCacheKey(path: observations, parameters: ["series_id": "\(prefix)-\(i)", "api_key": "unused"])
         }
         let path = cache.configuration.path.path
-        let writer = Task.detached { try runBuiltExecutable("qeir-cache-writer", [path, "B", "\(count)"]) }
-        // Write until the other process has finished, and check that its entries appeared while
-        // this process was writing (some but not all present), so the two really overlapped.
+        let writerB = Task { try await runBuiltExecutableAsync("qeir-cache-writer", [path, "B", "\(count)", "10"]) }
+        let writerC = Task { try await runBuiltExecutableAsync("qeir-cache-writer", [path, "C", "\(count)", "10"]) }
         let now = Date()
         var written = 0
-        var sawOverlap = false
-        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
-        while ContinuousClock.now < deadline {
+        for _ in 0..<100 {
             try await cache.put(key("A", written), body: body("A", written), fetchedAt: now)
             #expect(try await cache.get(key("A", written), now: now)?.body == body("A", written))
             written += 1
-            let first = try await cache.get(key("B", 0), now: now) != nil
-            let last = try await cache.get(key("B", count - 1), now: now) != nil
-            if first && !last { sawOverlap = true }
-            if last { break }
         }
-        #expect(sawOverlap, "the writer process never ran while this process was writing")
-        let output = try await writer.value
-        #expect(output.status == 0, "writer failed: \(output.stdout) \(output.stderr)")
-        #expect(output.stdout == "ok \(count)\n")
-        #expect(try await cache.entries().count == written + count)
-        for (prefix, n) in [("A", written), ("B", count)] {
+        var spans: [(Int, Int)] = []
+        for writer in [writerB, writerC] {
+            let output = try await writer.value
+            #expect(output.status == 0, "writer failed: \(output.stdout) \(output.stderr)")
+            let lines = output.stdout.split(separator: "\n")
+            #expect(lines.first == "ok \(count)")
+            let span = lines.last?.split(separator: " ").compactMap { Int($0) } ?? []
+            if span.count == 2 { spans.append((span[0], span[1])) }
+        }
+        #expect(spans.count == 2)
+        if spans.count == 2 {
+            #expect(
+                spans[0].0 < spans[1].1 && spans[1].0 < spans[0].1,
+                "the two writer processes did not overlap in time: \(spans)")
+        }
+        #expect(try await cache.entries().count == written + 2 * count)
+        for (prefix, n) in [("A", written), ("B", count), ("C", count)] {
             for i in 0..<n {
                 #expect(try await cache.get(key(prefix, i), now: now)?.body == body(prefix, i), "\(prefix)-\(i)")
             }
