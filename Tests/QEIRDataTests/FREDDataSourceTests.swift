@@ -9,18 +9,26 @@ import Testing
 struct FREDDataSourceTests {
     static let key = "abcdefghijklmnopqrstuvwxyz012345"
 
-    @Test func networkThenCacheProvenance() async throws {
-        let server = FakeFREDServer(acceptedKey: Self.key)
+    /// A fake FRED server and a client that caches its answers in a temporary directory.
+    static func cachedClient(rateLimit: FREDRateLimit) async throws -> (FakeFREDServer, FREDClient, TemporaryDirectory)
+    {
+        let server = FakeFREDServer(acceptedKey: key)
         let url = try await server.start()
         let dir = try TemporaryDirectory()
-        defer { dir.remove() }
         let cache = try FREDResponseCache(
             configuration: FREDCacheConfiguration(path: dir.url.appendingPathComponent("c.sqlite")))
-        var configuration = FREDConfiguration(apiKey: try FREDAPIKey(Self.key), baseURL: url)
-        configuration.rateLimit = FREDRateLimit(perSecond: 1000, perMinute: 100_000)
+        var configuration = FREDConfiguration(apiKey: try FREDAPIKey(key), baseURL: url)
+        configuration.rateLimit = rateLimit
         let client = FREDClient(
             configuration: configuration, transport: CachingTransport(cache: cache, upstream: URLSessionTransport()),
             logger: Logger(label: "test"))
+        return (server, client, dir)
+    }
+
+    @Test func networkThenCacheProvenance() async throws {
+        let (server, client, dir) = try await Self.cachedClient(
+            rateLimit: FREDRateLimit(perSecond: 1000, perMinute: 100_000))
+        defer { dir.remove() }
         // The fake server knows GNPCA: point the gdp proxy at it, as a user's JSON override would.
         let registry = try ProxyRegistry.defaults.overriding(
             json: Data(#"{"overrides": {"gdp": {"series_id": "GNPCA"}}}"#.utf8))
@@ -42,17 +50,8 @@ struct FREDDataSourceTests {
     }
 
     @Test func cacheHitsAreNotRateLimited() async throws {
-        let server = FakeFREDServer(acceptedKey: Self.key)
-        let url = try await server.start()
-        let dir = try TemporaryDirectory()
+        let (server, client, dir) = try await Self.cachedClient(rateLimit: FREDRateLimit(perSecond: 1, perMinute: 60))
         defer { dir.remove() }
-        let cache = try FREDResponseCache(
-            configuration: FREDCacheConfiguration(path: dir.url.appendingPathComponent("c.sqlite")))
-        var configuration = FREDConfiguration(apiKey: try FREDAPIKey(Self.key), baseURL: url)
-        configuration.rateLimit = FREDRateLimit(perSecond: 1, perMinute: 60)
-        let client = FREDClient(
-            configuration: configuration, transport: CachingTransport(cache: cache, upstream: URLSessionTransport()),
-            logger: Logger(label: "test"))
         let source = FREDDataSource(client: client)
         _ = try await source.series("GNPCA")  // two network requests, paced one second apart
         let start = ContinuousClock.now
