@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "QEIRStats", targets: ["QEIRStats"]),
         .library(name: "QEIRData", targets: ["QEIRData"]),
+        .library(name: "QEIRBatch", targets: ["QEIRBatch"]),
         .library(name: "QEIRHypotheses", targets: ["QEIRHypotheses"]),
         .executable(name: "qeir", targets: ["qeir"]),
     ],
@@ -43,6 +44,8 @@ let package = Package(
         .target(
             name: "QEIRData", dependencies: ["QEIRStats", logging, grdb, .product(name: "CSV", package: "CSV.swift")],
             resources: [.copy("Resources/EmbeddedFRED")]),
+        // The batch engine: jobs, DAG, retries, schedules, durable store. Knows no statistics or FRED.
+        .target(name: "QEIRBatch", dependencies: [logging, grdb]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
         .executableTarget(
@@ -57,6 +60,7 @@ let package = Package(
         // Fixtures/ holds JSON reference data read by path (#filePath), not bundled.
         .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),
+        .testTarget(name: "QEIRBatchTests", dependencies: ["QEIRBatch", "QEIRTestSupport"]),
         .testTarget(name: "QEIRHypothesesTests", dependencies: ["QEIRHypotheses", "QEIRTestSupport"]),
         .testTarget(name: "QEIRCLITests", dependencies: ["qeir", "QEIRTestSupport"]),
     ]
