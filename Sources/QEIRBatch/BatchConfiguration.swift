@@ -478,7 +478,7 @@ private struct Reader {
     func periods(_ value: ConfigValue) throws(BatchError) -> [BatchPeriod] {
         let pairExpected = "a [start, end] pair of YYYY-MM-DD dates"
         guard case .array(let items) = value else {
-            throw failure("periods", "an array of \(pairExpected)s", value.summary)
+            throw failure("periods", "an array of [start, end] pairs of YYYY-MM-DD dates", value.summary)
         }
         var result: [BatchPeriod] = []
         for (index, item) in items.enumerated() {
