@@ -1,16 +1,17 @@
 /// A JSON value kept as data: the free-form parts of a batch configuration.
 ///
-/// Integers and fractional numbers are kept apart (`1` is ``integer(_:)``, `1.0` is
-/// ``number(_:)``), so a value decoded and encoded again keeps its spelling. Object keys are
-/// unordered; encoders that sort keys produce a deterministic text.
+/// Numbers are classified by value, as Foundation's `JSONDecoder` reads them: a number with an
+/// integral value that fits in `Int` (`1000`, `8.0`, `1e3`) is ``integer(_:)``, any other is
+/// ``number(_:)``. Float literals follow the same rule, so `8.0 as ConfigValue` equals the
+/// decoded `8.0`. Object keys are unordered; encode with `.sortedKeys` for a deterministic text.
 public enum ConfigValue: Sendable, Hashable, Codable {
     /// JSON `null`.
     case null
     /// `true` or `false`.
     case bool(Bool)
-    /// A number written without fraction or exponent that fits in `Int`.
+    /// A number whose value is integral and fits in `Int`.
     case integer(Int)
-    /// Any other number.
+    /// A number with a fractional part or outside `Int`'s range.
     case number(Double)
     /// A string.
     case string(String)
@@ -110,8 +111,10 @@ extension ConfigValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Exp
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     /// Creates ``integer(_:)``.
     public init(integerLiteral value: Int) { self = .integer(value) }
-    /// Creates ``number(_:)``.
-    public init(floatLiteral value: Double) { self = .number(value) }
+    /// Creates ``integer(_:)`` when `value` is integral and fits in `Int`, else ``number(_:)``.
+    public init(floatLiteral value: Double) {
+        if let whole = Int(exactly: value) { self = .integer(whole) } else { self = .number(value) }
+    }
     /// Creates ``string(_:)``.
     public init(stringLiteral value: String) { self = .string(value) }
     /// Creates ``array(_:)``.
