@@ -83,6 +83,8 @@ public struct Schedule: Sendable, Hashable {
     public let recurrence: Recurrence
     /// The zone whose wall clock the recurrence reads.
     public let timeZone: TimeZone
+    /// Fire times of a matching day (hour × 60 + minute), ascending; derived from `recurrence`.
+    private let minutesOfDay: [Int]
 
     /// Creates a schedule in a named time zone.
     ///
@@ -105,6 +107,10 @@ public struct Schedule: Sendable, Hashable {
         }
         self.recurrence = recurrence
         self.timeZone = zone
+        switch recurrence {
+        case .daily(let t), .weekly(_, let t), .monthly(_, let t): minutesOfDay = [t.hour * 60 + t.minute]
+        case .cron(let c): minutesOfDay = c.minutesOfDay
+        }
     }
 
     /// The first fire date strictly after `date`, or `nil` if the recurrence never fires again
@@ -117,10 +123,9 @@ public struct Schedule: Sendable, Hashable {
         let startMinute = Civil.floorDiv(afterSecond + offset(afterSecond), 60) + 1
         var day = Civil.floorDiv(startMinute, 1440)
         var fromMinute = startMinute - day * 1440
-        let times = minutesOfDay
         for _ in 0..<(400 * 366) {
             if matches(day: day) {
-                for m in times where m >= fromMinute {
+                for m in minutesOfDay where m >= fromMinute {
                     let instant = firstInstant(atOrAfterWall: (day * 1440 + m) * 60)
                     if Double(instant) > after { return Date(timeIntervalSince1970: Double(instant)) }
                 }
@@ -151,13 +156,6 @@ public struct Schedule: Sendable, Hashable {
 
     // MARK: - Wall-clock arithmetic
 
-    private var minutesOfDay: [Int] {
-        switch recurrence {
-        case .daily(let t), .weekly(_, let t), .monthly(_, let t): [t.hour * 60 + t.minute]
-        case .cron(let c): c.minutesOfDay
-        }
-    }
-
     private func matches(day: Int) -> Bool {
         switch recurrence {
         case .daily: return true
@@ -178,7 +176,12 @@ public struct Schedule: Sendable, Hashable {
     /// The earliest instant (seconds since 1970) whose local wall clock reads `wall` or later, where
     /// `wall` is the local date-time counted in seconds as if it were UTC.
     func firstInstant(atOrAfterWall wall: Int) -> Int {
-        let offsets = Set([offset(wall - 86_400), offset(wall), offset(wall + 86_400)])
+        let dayBefore = offset(wall - 86_400)
+        let dayAfter = offset(wall + 86_400)
+        if dayBefore == dayAfter, offset(wall - dayBefore) == dayBefore {
+            return wall - dayBefore  // no transition nearby: the common, allocation-free path
+        }
+        let offsets = Set([dayBefore, offset(wall), dayAfter])
         let valid = offsets.map { wall - $0 }.filter { offset($0) == wall - $0 }
         if let first = valid.min() { return first }
         // In a gap: the zone jumps from below `wall` to above it between these two instants.

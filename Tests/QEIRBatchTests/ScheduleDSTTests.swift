@@ -128,3 +128,24 @@ struct ScheduleDSTTests {
             ])
     }
 }
+
+struct ScheduleSkippedDayTests {
+    /// Samoa skipped 30 December 2011 entirely (UTC−10 → UTC+14): its 09:00 fires at the first
+    /// instant after the gap, midnight on the 31st, then again at 09:00.
+    @Test func samoaSkippedDay() throws {
+        let s = try Schedule(.daily(at: TimeOfDay(hour: 9)), timeZone: "Pacific/Apia")
+        #expect(
+            fires(s, after: "2011-12-29T12:00:00-10:00", 2) == [
+                iso("2011-12-31T00:00:00+14:00"), iso("2011-12-31T09:00:00+14:00"),
+            ])
+    }
+
+    @Test func monthOfEveryMinuteCatchUpIsCounted() throws {
+        let s = try cron("* * * * *", zone: "Europe/London")
+        let r = s.catchUp(
+            lastRun: iso("2025-01-01T00:00:00Z"), now: iso("2025-01-31T00:00:00Z"), policy: .latest,
+            grace: .zero)
+        #expect(r.missedCount == 30 * 1440 - 1)
+        #expect(r.runTimes == [iso("2025-01-31T00:00:00Z")])
+    }
+}
