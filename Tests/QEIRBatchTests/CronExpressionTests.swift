@@ -2,26 +2,35 @@ import Foundation
 import QEIRBatch
 import Testing
 
-/// Parses a fixed ISO 8601 instant (test data, always valid).
-func iso(_ text: String) -> Date {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let date = formatter.date(from: text) { return date }
-    formatter.formatOptions = [.withInternetDateTime]
-    guard let date = formatter.date(from: text) else { fatalError("bad test date \(text)") }
-    return date
+/// Helpers shared by the schedule and cron suites; a suite gets them by conforming.
+protocol ScheduleFixtures {}
+
+extension ScheduleFixtures {
+    /// Parses a fixed ISO 8601 instant (test data, always valid).
+    func iso(_ text: String) -> Date {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        guard let date = formatter.date(from: text) else { fatalError("bad test date \(text)") }
+        return date
+    }
+
+    /// The first `count` fire dates of a schedule after an instant.
+    func fires(_ schedule: Schedule, after: String, _ count: Int) -> [Date] {
+        Array(schedule.fireDates(after: iso(after)).prefix(count))
+    }
+
+    /// A cron schedule in a zone.
+    func cron(_ text: String, zone: String = "UTC") throws -> Schedule {
+        try Schedule(.cron(CronExpression(text)), timeZone: zone)
+    }
+
+    /// A validated time of day.
+    func at(_ hour: Int, _ minute: Int = 0) throws -> TimeOfDay { try TimeOfDay(hour: hour, minute: minute) }
 }
 
-/// The first `count` fire dates of a schedule after an instant.
-func fires(_ schedule: Schedule, after: String, _ count: Int) -> [Date] {
-    Array(schedule.fireDates(after: iso(after)).prefix(count))
-}
-
-func cron(_ text: String, zone: String = "UTC") throws -> Schedule {
-    try Schedule(.cron(CronExpression(text)), timeZone: zone)
-}
-
-struct CronExpressionParsingTests {
+struct CronExpressionParsingTests: ScheduleFixtures {
     @Test func star() throws {
         let c = try CronExpression("* * * * *")
         #expect(c.minutes == Array(0...59))
@@ -91,7 +100,7 @@ struct CronExpressionParsingTests {
     }
 }
 
-struct CronExpressionErrorTests {
+struct CronExpressionErrorTests: ScheduleFixtures {
     static let cases: [(String, String)] = [
         ("0 25 * * *", "Cron field 'hour' value '25' is out of range 0–23."),
         ("60 * * * *", "Cron field 'minute' value '60' is out of range 0–59."),
@@ -144,7 +153,7 @@ struct CronExpressionErrorTests {
     }
 }
 
-struct CronNextFireTests {
+struct CronNextFireTests: ScheduleFixtures {
     @Test func weekdayBusinessHours() throws {
         // 2024-01-05 is a Friday; the next business slot is Monday 2024-01-08.
         let s = try cron("*/15 9-17 * * MON-FRI")

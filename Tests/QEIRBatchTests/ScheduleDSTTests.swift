@@ -7,7 +7,7 @@ import Testing
 /// - Europe/London: 29 March 01:00 GMT → 02:00 BST; 25 October 02:00 BST → 01:00 GMT.
 /// - Australia/Lord_Howe (30-minute shift): 5 April 02:00 (+11) → 01:30 (+10:30);
 ///   4 October 02:00 (+10:30) → 02:30 (+11).
-struct ScheduleDSTTests {
+struct ScheduleDSTTests: ScheduleFixtures {
     func daily(_ hour: Int, _ minute: Int, _ zone: String) throws -> Schedule {
         try Schedule(.daily(at: TimeOfDay(hour: hour, minute: minute)), timeZone: zone)
     }
@@ -129,7 +129,7 @@ struct ScheduleDSTTests {
     }
 }
 
-struct ScheduleSkippedDayTests {
+struct ScheduleSkippedDayTests: ScheduleFixtures {
     /// Samoa skipped 30 December 2011 entirely (UTC−10 → UTC+14): its 09:00 fires at the first
     /// instant after the gap, midnight on the 31st, then again at 09:00.
     @Test func samoaSkippedDay() throws {

@@ -2,14 +2,14 @@ import Foundation
 import QEIRBatch
 import Testing
 
-struct ScheduleMissedRunTests {
+struct ScheduleMissedRunTests: ScheduleFixtures {
     let daily9 = Result { try Schedule(.daily(at: TimeOfDay(hour: 9)), timeZone: "UTC") }
 
     func catchUp(now: String, _ policy: MissedRunPolicy, grace: Duration = .seconds(60)) throws -> CatchUp {
         try daily9.get().catchUp(lastRun: iso("2024-01-01T09:00:00Z"), now: iso(now), policy: policy, grace: grace)
     }
 
-    let jan = (2...5).map { iso("2024-01-0\($0)T09:00:00Z") }
+    var jan: [Date] { (2...5).map { iso("2024-01-0\($0)T09:00:00Z") } }
 
     @Test func defaults() {
         #expect(MissedRunPolicy.default == .latest)

@@ -2,9 +2,7 @@ import Foundation
 import QEIRBatch
 import Testing
 
-func at(_ hour: Int, _ minute: Int = 0) throws -> TimeOfDay { try TimeOfDay(hour: hour, minute: minute) }
-
-struct ScheduleRecurrenceTests {
+struct ScheduleRecurrenceTests: ScheduleFixtures {
     @Test func dailyInUTC() throws {
         let s = try Schedule(.daily(at: at(9, 30)), timeZone: "UTC")
         #expect(
@@ -59,7 +57,7 @@ struct ScheduleRecurrenceTests {
     }
 }
 
-struct ScheduleMonthEndTests {
+struct ScheduleMonthEndTests: ScheduleFixtures {
     @Test func day31ClampsToLastDayInLeapYear() throws {
         let s = try Schedule(.monthly(day: 31, at: at(0)), timeZone: "UTC")
         #expect(
@@ -101,7 +99,7 @@ struct ScheduleMonthEndTests {
     }
 }
 
-struct ScheduleErrorTests {
+struct ScheduleErrorTests: ScheduleFixtures {
     @Test func unknownTimeZone() {
         let error = #expect(throws: BatchError.self) {
             try Schedule(.daily(at: at(9)), timeZone: "Mars/Olympus_Mons")
