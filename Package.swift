@@ -40,12 +40,14 @@ let package = Package(
             name: "CQEIRRmath",
             linkerSettings: [.linkedLibrary("Rmath"), .linkedLibrary("m")]
         ),
+        // Thin C shim over zlib's gzip file API. Only QEIRBatch imports it.
+        .target(name: "CQEIRZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "QEIRStats", dependencies: ["CQEIRLapack", "CQEIRRmath", realModule]),
         .target(
             name: "QEIRData", dependencies: ["QEIRStats", logging, grdb, .product(name: "CSV", package: "CSV.swift")],
             resources: [.copy("Resources/EmbeddedFRED")]),
         // The batch engine: jobs, DAG, retries, schedules, durable store. Knows no statistics or FRED.
-        .target(name: "QEIRBatch", dependencies: [logging, grdb]),
+        .target(name: "QEIRBatch", dependencies: [logging, grdb, "CQEIRZlib"]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
         .executableTarget(
