@@ -10,6 +10,8 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let realModule: Target.Dependency = .product(name: "RealModule", package: "swift-numerics")
 let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let heap: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
 
 let package = Package(
     name: "qeir",
@@ -28,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Thin C shim over OpenBLAS (cblas.h) and LAPACKE. Only QEIRStats imports it.
@@ -47,7 +51,7 @@ let package = Package(
             name: "QEIRData", dependencies: ["QEIRStats", logging, grdb, .product(name: "CSV", package: "CSV.swift")],
             resources: [.copy("Resources/EmbeddedFRED")]),
         // The batch engine: jobs, DAG, retries, schedules, durable store. Knows no statistics or FRED.
-        .target(name: "QEIRBatch", dependencies: [logging, grdb, "CQEIRZlib"]),
+        .target(name: "QEIRBatch", dependencies: [logging, grdb, crypto, heap, "CQEIRZlib"]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
         .executableTarget(

@@ -1,0 +1,246 @@
+import Foundation
+
+/// The rules every ``JobStore`` applies, written once: submission planning (validation, cycle
+/// detection, reuse, immediate skips) and the propagation of skips to dependents. Stores supply
+/// lookups into their own storage and persist the plan.
+enum StoreRules {
+    /// The result of planning a submission.
+    struct SubmissionPlan: Sendable {
+        /// Records to insert, in submission order (state already decided).
+        var inserts: [JobRecord] = []
+        /// Existing records reset by a forced resubmission.
+        var resets: [JobRecord] = []
+        /// One disposition per submitted job.
+        var entries: [(id: JobID, disposition: SubmitReport.Disposition)] = []
+        /// Transitions to record, in order (sequence numbers assigned).
+        var transitions: [JobTransition] = []
+    }
+
+    /// Plans a submission without changing anything.
+    ///
+    /// - Parameters:
+    ///   - specs: The submitted jobs.
+    ///   - options: Submit options.
+    ///   - now: The submission time.
+    ///   - nextJobSequence: The first free job sequence number.
+    ///   - nextTransitionSequence: The first free transition sequence number.
+    ///   - existing: Looks up a stored job.
+    ///   - succeededWithHash: Looks up a succeeded job with the given content hash.
+    /// - Returns: The plan.
+    /// - Throws: ``BatchError`` naming the job at fault.
+    static func planSubmission(
+        _ specs: [JobSpec], options: SubmitOptions, now: Date, nextJobSequence: Int64, nextTransitionSequence: Int64,
+        existing: (JobID) throws(BatchError) -> JobRecord?,
+        succeededWithHash: (String) throws(BatchError) -> JobRecord?
+    ) throws(BatchError) -> SubmissionPlan {
+        var byID: [JobID: JobSpec] = [:]
+        for spec in specs {
+            try spec.validate()
+            if byID[spec.id] != nil {
+                throw BatchError(
+                    .invalidJob, "Job id \(spec.id) appears twice in one submission. Give every job its own id.",
+                    context: ["job": spec.id.rawValue])
+            }
+            byID[spec.id] = spec
+        }
+        // Dependencies must exist, in the submission or the store.
+        var stored: [JobID: JobRecord] = [:]
+        for spec in specs {
+            if let record = try existing(spec.id) { stored[spec.id] = record }
+            for dependency in spec.dependencies where byID[dependency] == nil && stored[dependency] == nil {
+                guard let record = try existing(dependency) else {
+                    throw BatchError(
+                        .invalidJob,
+                        "Job \(spec.id) depends on \(dependency), which is neither in this submission nor in the store. Submit \(dependency) too or remove the dependency.",
+                        context: ["job": spec.id.rawValue, "dependency": dependency.rawValue])
+                }
+                stored[dependency] = record
+            }
+        }
+        let order = try topologicalOrder(byID: byID, specs: specs, stored: &stored, existing: existing)
+
+        var plan = SubmissionPlan()
+        var jobSequence = nextJobSequence
+        var transitionSequence = nextTransitionSequence
+        var planned: [JobID: JobRecord] = [:]
+        var dispositions: [JobID: SubmitReport.Disposition] = [:]
+
+        func transition(_ id: JobID, from: JobState?, to: JobState, reason: String, attempt: Int = 0) -> JobTransition {
+            defer { transitionSequence += 1 }
+            return JobTransition(
+                sequence: transitionSequence, jobID: id, from: from, to: to, at: now, reason: reason, attempt: attempt)
+        }
+
+        for id in order {
+            let spec = byID[id]!
+            let hash = ContentHash.of(spec, libraryVersion: options.libraryVersion)
+            if let old = stored[id], byID[id] != nil, planned[id] == nil {
+                if old.contentHash == hash && !options.force {
+                    dispositions[id] = .existing(old.state)
+                    planned[id] = old
+                    continue
+                }
+                guard options.force else {
+                    throw BatchError(
+                        .jobExists,
+                        "Job \(id) already exists with different content (payload, inputs, seed or handler changed). Use a new id, or resubmit with force to reset it.",
+                        context: ["job": id.rawValue])
+                }
+                guard old.state.isTerminal else {
+                    throw BatchError(
+                        .jobExists,
+                        "Job \(id) is \(old.state) and cannot be reset. Wait for it to finish or cancel it first.",
+                        context: ["job": id.rawValue, "state": old.state.rawValue])
+                }
+            }
+            // Dependency states as they will be after this submission.
+            var unmet = 0
+            var blocker: (JobID, JobState)?
+            for dependency in spec.dependencies {
+                let state = planned[dependency]?.state ?? stored[dependency]?.state ?? .pending
+                switch state {
+                case .succeeded: break
+                case .failed, .cancelled, .skipped: blocker = blocker ?? (dependency, state)
+                case .pending, .retryWait, .running: unmet += 1
+                }
+            }
+            var record = JobRecord(spec: spec, contentHash: hash, state: .pending, sequence: jobSequence, submittedAt: now)
+            record.unmetDependencies = unmet
+            let isReset = stored[id] != nil
+            if isReset, let old = stored[id] {
+                record.sequence = old.sequence
+                record.submittedAt = old.submittedAt
+            } else {
+                jobSequence += 1
+            }
+            let from: JobState? = isReset ? stored[id]!.state : nil
+            if let (dependency, state) = blocker {
+                record.state = .skipped
+                record.finishedAt = now
+                plan.transitions.append(
+                    transition(id, from: from, to: .skipped, reason: "dependency \(dependency) \(state)"))
+                dispositions[id] = isReset ? .reset : .created(.skipped)
+            } else if !options.force, blocker == nil, let source = try succeededWithHash(hash), source.id != id {
+                record.state = .succeeded
+                record.result = source.result
+                record.reusedFrom = source.id
+                record.unmetDependencies = 0
+                record.finishedAt = now
+                plan.transitions.append(
+                    transition(id, from: from, to: .succeeded, reason: "reused the identical result of \(source.id)"))
+                dispositions[id] = .reused(from: source.id)
+            } else {
+                plan.transitions.append(
+                    transition(id, from: from, to: .pending, reason: isReset ? "resubmitted (forced)" : "submitted"))
+                dispositions[id] = isReset ? .reset : .created(.pending)
+            }
+            planned[id] = record
+            if isReset { plan.resets.append(record) } else { plan.inserts.append(record) }
+        }
+        plan.entries = specs.map { ($0.id, dispositions[$0.id]!) }
+        // Inserts in submission order, so sequence numbers follow it.
+        let position = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.id, $0) })
+        plan.inserts.sort { position[$0.id]! < position[$1.id]! }
+        var sequence = nextJobSequence
+        for index in plan.inserts.indices {
+            plan.inserts[index].sequence = sequence
+            sequence += 1
+        }
+        return plan
+    }
+
+    /// Orders the submitted jobs so that every dependency comes first, or throws naming a cycle.
+    private static func topologicalOrder(
+        byID: [JobID: JobSpec], specs: [JobSpec], stored: inout [JobID: JobRecord],
+        existing: (JobID) throws(BatchError) -> JobRecord?
+    ) throws(BatchError) -> [JobID] {
+        enum Mark { case visiting, done }
+        var marks: [JobID: Mark] = [:]
+        var order: [JobID] = []
+        var path: [JobID] = []
+
+        func dependencies(of id: JobID) throws(BatchError) -> [JobID] {
+            if let spec = byID[id] { return spec.dependencies }
+            if let record = stored[id] { return record.spec.dependencies }
+            if let record = try existing(id) {
+                stored[id] = record
+                return record.spec.dependencies
+            }
+            return []
+        }
+
+        // Iterative depth-first search: batches of thousands of chained jobs must not overflow
+        // the stack.
+        for root in specs.map(\.id) where marks[root] == nil {
+            var stack: [(id: JobID, next: Int, deps: [JobID])] = [(root, 0, try dependencies(of: root))]
+            marks[root] = .visiting
+            path.append(root)
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                if stack[top].next < stack[top].deps.count {
+                    let child = stack[top].deps[stack[top].next]
+                    stack[top].next += 1
+                    switch marks[child] {
+                    case .done: continue
+                    case .visiting:
+                        let start = path.firstIndex(of: child)!
+                        let cycle = (path[start...] + [child]).map(\.rawValue).joined(separator: " -> ")
+                        throw BatchError(
+                            .invalidJob,
+                            "The job dependencies form a cycle: \(cycle). Remove one of these dependencies.",
+                            context: ["job": child.rawValue, "cycle": cycle])
+                    case nil:
+                        marks[child] = .visiting
+                        path.append(child)
+                        stack.append((child, 0, try dependencies(of: child)))
+                    }
+                } else {
+                    let finished = stack.removeLast().id
+                    marks[finished] = .done
+                    path.removeLast()
+                    if byID[finished] != nil { order.append(finished) }
+                }
+            }
+        }
+        return order
+    }
+
+    /// Skips, transitively, the non-final dependents of a job that ended without success.
+    ///
+    /// - Parameters:
+    ///   - root: The job that failed, was cancelled or skipped.
+    ///   - rootState: Its final state.
+    ///   - dependents: The jobs that depend directly on a job.
+    ///   - state: A job's current state.
+    ///   - skip: Applies the skip of one job with its reason.
+    static func propagateSkips<E: Error>(
+        from root: JobID, rootState: JobState,
+        dependents: (JobID) throws(E) -> [JobID],
+        state: (JobID) throws(E) -> JobState?,
+        skip: (JobID, String) throws(E) -> Void
+    ) throws(E) {
+        var queue: [(JobID, JobState)] = [(root, rootState)]
+        var index = 0
+        while index < queue.count {
+            let (id, endState) = queue[index]
+            index += 1
+            for dependent in try dependents(id) {
+                guard let current = try state(dependent), !current.isTerminal, current != .running else { continue }
+                try skip(dependent, "dependency \(id) \(endState)")
+                queue.append((dependent, .skipped))
+            }
+        }
+    }
+
+    /// The reason recorded when an expired lease is requeued.
+    static func expiredLeaseReason(owner: String) -> String { "lease of \(owner) expired" }
+
+    /// A new random lease token.
+    static func newToken() -> String { UUID().uuidString.lowercased() }
+
+    /// `date + duration` with sub-second precision.
+    static func adding(_ duration: Duration, to date: Date) -> Date {
+        let (seconds, attoseconds) = duration.components
+        return date.addingTimeInterval(Double(seconds) + Double(attoseconds) * 1e-18)
+    }
+}
