@@ -252,6 +252,12 @@ public actor BatchProcessor {
         return report
     }
 
+    /// Publishes a submission made directly on the store (a scheduled run) and wakes the loop.
+    func publishSubmission(_ report: SubmitReport) async {
+        await publish(report.transitions)
+        wake.signal()
+    }
+
     /// Checks that every job names a registered handler.
     func checkHandlers(_ jobs: [JobSpec]) throws(BatchError) {
         for job in jobs where handlers[job.handler] == nil {
