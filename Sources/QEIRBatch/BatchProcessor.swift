@@ -397,14 +397,15 @@ public actor BatchProcessor {
     private func admitted(now: Date) async -> Bool {
         guard let admission else { return true }
         let reason = await admission.holdReason(now: now)
-        if reason != holding {
+        // Log the switches between admitting and holding, not every new hold reason.
+        if (reason == nil) != (holding == nil) {
             if let reason {
                 logger.notice("Holding new jobs: \(reason)")
             } else {
                 logger.notice("Resources back under their limits; admitting jobs again.")
             }
-            holding = reason
         }
+        holding = reason
         return reason == nil
     }
 

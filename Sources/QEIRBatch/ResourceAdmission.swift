@@ -469,3 +469,15 @@ public actor ResourceAdmission {
         return cached
     }
 }
+
+extension ResourceAdmission: JobAdmission {
+    /// The reason new jobs are held now, or `nil` when they are admitted (see ``decision(now:)``).
+    ///
+    /// - Parameter now: The current time.
+    public func holdReason(now: Date) async -> String? {
+        switch await decision(now: now) {
+        case .admit: nil
+        case .hold(let reason): reason
+        }
+    }
+}
