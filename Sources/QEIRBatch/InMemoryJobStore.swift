@@ -95,7 +95,8 @@ public actor InMemoryJobStore: JobStore {
             job.updatedAt = now
             records[first.id] = job
             requeued.append(record(first.id, from: .running, to: .pending, at: now, reason: StoreRules.expiredLeaseReason(owner: lease.owner)))
-            makeReadyIfRunnable(job)
+            let cancelled = cancelIfRequested(first.id, now: now)
+            if cancelled.isEmpty { makeReadyIfRunnable(job) } else { requeued += cancelled }
         }
         while let first = retries.min, first.time <= now {
             retries.removeMin()
@@ -124,6 +125,18 @@ public actor InMemoryJobStore: JobStore {
             claimed.append(ClaimedJob(record: job, lease: lease))
         }
         return (claimed, requeued)
+    }
+
+    /// Ends as `cancelled` a job requeued from `running` (expired lease, dead worker) on which a
+    /// cancel was requested: nobody holds it to hear of the request, and a pending job with
+    /// `cancelRequested` is never claimed, so it would otherwise stay pending for ever.
+    private func cancelIfRequested(_ id: JobID, now: Date) -> [JobTransition] {
+        guard var job = records[id], job.state == .pending, job.cancelRequested else { return [] }
+        job.state = .cancelled
+        job.finishedAt = now
+        records[id] = job
+        return [record(id, from: .pending, to: .cancelled, at: now, reason: "cancel requested")]
+            + skipDependents(of: id, state: .cancelled, now: now)
     }
 
     private func makeReadyIfRunnable(_ job: JobRecord) {
@@ -273,7 +286,8 @@ public actor InMemoryJobStore: JobStore {
             updated.updatedAt = now
             records[job.id] = updated
             transitions.append(record(job.id, from: .running, to: .pending, at: now, reason: "worker \(lease.owner) is gone"))
-            makeReadyIfRunnable(updated)
+            let cancelled = cancelIfRequested(job.id, now: now)
+            if cancelled.isEmpty { makeReadyIfRunnable(updated) } else { transitions += cancelled }
         }
         return transitions
     }
@@ -291,6 +305,7 @@ public actor InMemoryJobStore: JobStore {
     }
 
     public func transitions(of job: JobID?, after sequence: Int64, limit: Int) -> [JobTransition] {
+        guard limit > 0 else { return [] }
         // Transitions are appended in sequence order: binary search for the start.
         var low = 0
         var high = history.count
@@ -307,9 +322,19 @@ public actor InMemoryJobStore: JobStore {
     }
 
     public func nextDueTime() -> Date? {
-        // The heaps may hold stale entries (a renewed lease, a cancelled retry); an early answer
-        // only costs the caller one needless wake-up.
-        switch (retries.min?.time, expiries.min?.time) {
+        // The heaps may hold stale entries (a renewed lease, a cancelled retry, a job that has
+        // finished); drop them from the top so the answer is exact (`nil` when nothing waits).
+        while let top = retries.min,
+            records[top.id].map({ $0.state != .retryWait || $0.runAfter != top.time }) ?? true
+        {
+            retries.removeMin()
+        }
+        while let top = expiries.min,
+            records[top.id].map({ $0.state != .running || $0.lease?.expiresAt != top.time }) ?? true
+        {
+            expiries.removeMin()
+        }
+        return switch (retries.min?.time, expiries.min?.time) {
         case (let a?, let b?): min(a, b)
         case (let a?, nil): a
         case (nil, let b?): b
