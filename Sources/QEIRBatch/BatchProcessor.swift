@@ -639,8 +639,9 @@ public actor BatchProcessor {
     }
 }
 
-/// Wakes the run loop: set by finishing jobs, submissions, cancels and shutdown.
-final class WakeSignal: Sendable {
+/// Wakes a waiting loop: set by finishing jobs, submissions, cancels and shutdown. Shared with
+/// the monitor's sampling loop (hence `package`).
+package final class WakeSignal: Sendable {
     private struct State {
         var signalled = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -648,7 +649,9 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    package init() {}
+
+    package func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -687,7 +690,7 @@ final class WakeSignal: Sendable {
 
     /// Waits for a signal or `deadline`, whichever comes first; returns at once when a signal
     /// arrived since the last wait.
-    func wait(until deadline: Date?, clock: any BatchClock) async {
+    package func wait(until deadline: Date?, clock: any BatchClock) async {
         if consume() { return }
         guard let deadline else {
             await wait()

@@ -452,10 +452,14 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    // MARK: - Diagnostics (tests)
+    // MARK: - Diagnostics
 
-    /// The result of `PRAGMA integrity_check` (`["ok"]` for a sound file).
-    func integrityCheck() async throws(BatchError) -> [String] {
+    /// The result of `PRAGMA integrity_check` (`["ok"]` for a sound file); run it after a crash
+    /// or before trusting a copied store.
+    ///
+    /// - Returns: SQLite's report lines.
+    /// - Throws: ``BatchError`` (``BatchError/Code/storeFailed``) naming the file.
+    public func integrityCheck() async throws(BatchError) -> [String] {
         try await read("check integrity") { session in try String.fetchAll(session.db, sql: "PRAGMA integrity_check") }
     }
 

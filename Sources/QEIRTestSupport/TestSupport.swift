@@ -44,18 +44,23 @@ public struct ProcessOutput: Sendable {
     public let stderr: String
 }
 
-/// Runs a built executable of this package (found beside the test binary) with arguments.
-public func runBuiltExecutable(
-    _ name: String, _ arguments: [String], environment: [String: String]? = nil
-) throws -> ProcessOutput {
+/// The path of a built executable of this package (beside the test binary).
+public func builtExecutableURL(_ name: String) -> URL {
     let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     var dir = testBinary.deletingLastPathComponent()
     // On Linux the test product is an executable inside the build folder; on macOS a bundle.
     if dir.path.hasSuffix(".xctest/Contents/MacOS") {
         dir = dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
+    return dir.appendingPathComponent(name)
+}
+
+/// Runs a built executable of this package (found beside the test binary) with arguments.
+public func runBuiltExecutable(
+    _ name: String, _ arguments: [String], environment: [String: String]? = nil
+) throws -> ProcessOutput {
     let process = Process()
-    process.executableURL = dir.appendingPathComponent(name)
+    process.executableURL = builtExecutableURL(name)
     process.arguments = arguments
     if let environment { process.environment = environment }
     let out = Pipe()

@@ -410,6 +410,33 @@ struct BatchProcessorTests: ProcessorFixtures {
         #expect(lastOfA < startOfB)
     }
 
+    @Test("a cancel requested through another connection to the SQLite store reaches the running job")
+    func crossProcessCancel() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.url.appendingPathComponent("jobs.sqlite")
+        let started = AsyncStream.makeStream(of: JobID.self)
+        let handler = ClosureJobHandler { context in
+            started.continuation.yield(context.job.id)
+            try await Task.sleep(for: .seconds(60))
+            return JobOutput()
+        }
+        let processor = BatchProcessor(
+            store: try SQLiteJobStore(path: path), handlers: ["work": handler], configuration: fastConfiguration())
+        try await processor.submit([job("long"), job("after", dependsOn: ["long"])])
+        let run = Task { try await processor.run() }
+        var iterator = started.stream.makeAsyncIterator()
+        _ = await iterator.next()
+        // What `qeir hypothesis batch-manage cancel` does from another process.
+        let other = try SQLiteJobStore(path: path)
+        _ = try await other.cancel([id("long")], reason: "cancelled from another process", now: Date())
+        let summary = try await run.value
+        #expect(summary[.cancelled] == 1)
+        #expect(summary[.skipped] == 1)
+        let record = try #require(try await other.job(id("long")))
+        #expect(record.state == .cancelled)
+    }
+
     @Test("retry delays: capped, never below the first delay, deterministic per job")
     func retryPolicy() {
         let policy = RetryPolicy(initialDelay: .seconds(60), multiplier: 3, maximumDelay: .seconds(1000), jitter: 0.25)

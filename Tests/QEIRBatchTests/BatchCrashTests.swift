@@ -1,0 +1,119 @@
+import Foundation
+import QEIRBatch
+import QEIRTestSupport
+import Testing
+
+/// Kills a child process running a durable batch with SIGKILL at many random points, resumes it
+/// each time, and checks that nothing is lost or done twice.
+@Suite("Batch crash recovery", .serialized)
+struct BatchCrashTests {
+    /// A small deterministic generator, so a failing sequence of kill delays can be replayed.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Starts the worker; returns the process.
+    func startWorker(store: URL, log: URL, jobs: Int, concurrency: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = builtExecutableURL("qeir-batch-crash-worker")
+        process.arguments = [store.path, log.path, String(jobs), String(concurrency)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits for a process to end without blocking a cooperative thread for long.
+    func waitForExit(_ process: Process) async throws {
+        while process.isRunning { try await Task.sleep(for: .milliseconds(2)) }
+    }
+
+    func logLines(_ log: URL) -> [String] {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    @Test("SIGKILL at ≥20 random points: every job succeeds exactly once and no committed success runs again")
+    func killAndResume() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = directory.url.appendingPathComponent("jobs.sqlite")
+        let log = directory.url.appendingPathComponent("handler.log")
+        let jobCount = 100
+        var generator = SplitMix(state: 2026)
+        var kills = 0
+        var rounds = 0
+        // After each kill: which jobs had committed success, and how long the handler log was.
+        var snapshots: [(succeeded: Set<JobID>, logLength: Int)] = []
+        var delays: [Int] = []
+        var killsMidHandler = 0
+
+        while kills < 25 && rounds < 200 {
+            rounds += 1
+            let process = try startWorker(store: store, log: log, jobs: jobCount, concurrency: 2)
+            let delay = Int.random(in: 5...220, using: &generator)
+            delays.append(delay)
+            try await Task.sleep(for: .milliseconds(delay))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            try await waitForExit(process)
+            let reader = try SQLiteJobStore(path: store)
+            let succeeded = Set(try await reader.jobs(in: [.succeeded]).map(\.id))
+            let lines = logLines(log)
+            let round = lines.dropFirst(snapshots.last?.logLength ?? 0)
+            if round.filter({ $0.hasPrefix("start ") }).count > round.filter({ $0.hasPrefix("end ") }).count {
+                killsMidHandler += 1
+            }
+            snapshots.append((succeeded, lines.count))
+            if succeeded.count == jobCount { break }
+        }
+        #expect(kills >= 20, "only \(kills) kills landed mid-batch (delays \(delays))")
+        // Many kills must cut a handler off mid-run, not only hit start-up.
+        #expect(killsMidHandler >= 10, "only \(killsMidHandler) kills cut a handler off")
+
+        // Resume to the end.
+        let last = try startWorker(store: store, log: log, jobs: jobCount, concurrency: 2)
+        try await waitForExit(last)
+        #expect(last.terminationStatus == 0)
+
+        let reader = try SQLiteJobStore(path: store)
+        let records = try await reader.jobs(in: nil)
+        #expect(records.count == jobCount)
+        #expect(records.allSatisfy { $0.state == .succeeded }, "states: \(Dictionary(grouping: records, by: \.state).mapValues(\.count))")
+        // Every job ends exactly once: one transition into `succeeded` each.
+        let transitions = try await reader.transitions(of: nil, after: 0, limit: 1_000_000)
+        let successes = Dictionary(grouping: transitions.filter { $0.to == .succeeded }, by: \.jobID)
+        #expect(successes.count == jobCount)
+        #expect(successes.values.allSatisfy { $0.count == 1 })
+
+        // No handler started again after its job's success was committed.
+        let lines = logLines(log)
+        var violations: [String] = []
+        for snapshot in snapshots {
+            for line in lines.dropFirst(snapshot.logLength) where line.hasPrefix("start ") {
+                let id = try JobID(String(line.split(separator: " ")[1]))
+                if snapshot.succeeded.contains(id) { violations.append(line) }
+            }
+        }
+        #expect(violations.isEmpty, "re-ran committed jobs: \(violations.prefix(5))")
+        // Every job's handler finished at least once, and attempts were counted once each.
+        let ended = Set(lines.filter { $0.hasPrefix("end ") }.map { $0.split(separator: " ")[1] })
+        #expect(ended.count == jobCount)
+        let starts = Dictionary(grouping: lines.filter { $0.hasPrefix("start ") }, by: { $0.split(separator: " ")[1] })
+        for record in records {
+            // A kill can land between the store's claim and the handler's first log line, so the
+            // store may count an attempt the log never saw; never the other way round.
+            #expect(record.attempts >= starts[Substring(record.id.rawValue)]?.count ?? 0)
+        }
+        #expect(try await reader.integrityCheck() == ["ok"])
+    }
+}
