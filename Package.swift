@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "QEIRStats", targets: ["QEIRStats"]),
         .library(name: "QEIRData", targets: ["QEIRData"]),
         .library(name: "QEIRBatch", targets: ["QEIRBatch"]),
+        .library(name: "QEIRMonitor", targets: ["QEIRMonitor"]),
         .library(name: "QEIRHypotheses", targets: ["QEIRHypotheses"]),
         .executable(name: "qeir", targets: ["qeir"]),
     ],
@@ -52,6 +53,9 @@ let package = Package(
             resources: [.copy("Resources/EmbeddedFRED")]),
         // The batch engine: jobs, DAG, retries, schedules, durable store. Knows no statistics or FRED.
         .target(name: "QEIRBatch", dependencies: [logging, grdb, crypto, heap, "CQEIRZlib"]),
+        // Metrics (system, job, batch), alert rules, the SQLite metrics database and reports; fed by
+        // QEIRBatch's event stream.
+        .target(name: "QEIRMonitor", dependencies: ["QEIRBatch", logging, grdb]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
         .executableTarget(
@@ -60,6 +64,8 @@ let package = Package(
             name: "threshold-montecarlo", dependencies: ["QEIRStats"], path: "Examples/ThresholdMonteCarlo"),
         // Writes and reads FRED cache entries; FREDCacheTests runs it beside the test process.
         .executableTarget(name: "qeir-cache-writer", dependencies: ["QEIRData"], path: "Examples/CacheWriter"),
+        // Runs a durable batch and is killed with SIGKILL at random points by BatchCrashTests.
+        .executableTarget(name: "qeir-batch-crash-worker", dependencies: ["QEIRBatch"], path: "Tests/BatchCrashWorker"),
         .target(
             name: "QEIRTestSupport",
             dependencies: ["QEIRStats", .product(name: "FlyingFox", package: "FlyingFox")]),
