@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "QEIRData", targets: ["QEIRData"]),
         .library(name: "QEIRBatch", targets: ["QEIRBatch"]),
         .library(name: "QEIRMonitor", targets: ["QEIRMonitor"]),
+        .library(name: "QEIRNotify", targets: ["QEIRNotify"]),
         .library(name: "QEIRHypotheses", targets: ["QEIRHypotheses"]),
         .executable(name: "qeir", targets: ["qeir"]),
     ],
@@ -47,6 +48,8 @@ let package = Package(
         ),
         // Thin C shim over zlib's gzip file API. Only QEIRBatch imports it.
         .target(name: "CQEIRZlib", linkerSettings: [.linkedLibrary("z")]),
+        // Thin C shim over libcurl's easy API (Debian: libcurl4-openssl-dev). Only QEIRNotify imports it.
+        .target(name: "CQEIRCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "QEIRStats", dependencies: ["CQEIRLapack", "CQEIRRmath", realModule]),
         .target(
             name: "QEIRData", dependencies: ["QEIRStats", logging, grdb, .product(name: "CSV", package: "CSV.swift")],
@@ -56,6 +59,8 @@ let package = Package(
         // Metrics (system, job, batch), alert rules, the SQLite metrics database and reports; fed by
         // QEIRBatch's event stream.
         .target(name: "QEIRMonitor", dependencies: ["QEIRBatch", logging, grdb]),
+        // Notifiers (SMTP, webhook, closure, console) and their fan-out. Standalone: imports no QEIR module.
+        .target(name: "QEIRNotify", dependencies: ["CQEIRCurl", logging, crypto]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
         .executableTarget(
@@ -73,6 +78,7 @@ let package = Package(
         .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),
         .testTarget(name: "QEIRBatchTests", dependencies: ["QEIRBatch", "QEIRTestSupport"]),
+        .testTarget(name: "QEIRNotifyTests", dependencies: ["QEIRNotify", "QEIRTestSupport", logging, crypto]),
         .testTarget(name: "QEIRHypothesesTests", dependencies: ["QEIRHypotheses", "QEIRTestSupport"]),
         .testTarget(name: "QEIRCLITests", dependencies: ["qeir", "QEIRTestSupport"]),
     ]
