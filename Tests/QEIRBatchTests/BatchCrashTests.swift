@@ -25,9 +25,34 @@ struct BatchCrashTests {
         process.executableURL = builtExecutableURL("qeir-batch-crash-worker")
         process.arguments = [store.path, log.path, String(jobs), String(concurrency)]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let errors = try FileHandle(forWritingTo: stderrURL(log))
+        errors.seekToEndOfFile()
+        process.standardError = errors
         try process.run()
         return process
+    }
+
+    /// Where the worker's standard error goes (appended), beside the handler log.
+    func stderrURL(_ log: URL) -> URL {
+        let url = log.deletingLastPathComponent().appendingPathComponent("worker-stderr.txt")
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
+        return url
+    }
+
+    /// Sleeps on a Dispatch thread (not the cooperative pool, which other tests may keep busy),
+    /// then SIGKILLs the process if it still runs and waits for it to end.
+    ///
+    /// - Returns: Whether the kill landed (the process was still running).
+    func killAfter(milliseconds: Int, _ process: Process) async throws -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                usleep(useconds_t(milliseconds * 1000))
+                let landed = process.isRunning
+                if landed { kill(process.processIdentifier, SIGKILL) }
+                process.waitUntilExit()
+                continuation.resume(returning: landed)
+            }
+        }
     }
 
     /// Waits for a process to end without blocking a cooperative thread for long.
@@ -60,12 +85,7 @@ struct BatchCrashTests {
             let process = try startWorker(store: store, log: log, jobs: jobCount, concurrency: 2)
             let delay = Int.random(in: 5...220, using: &generator)
             delays.append(delay)
-            try await Task.sleep(for: .milliseconds(delay))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                kills += 1
-            }
-            try await waitForExit(process)
+            if try await killAfter(milliseconds: delay, process) { kills += 1 }
             let reader = try SQLiteJobStore(path: store)
             let succeeded = Set(try await reader.jobs(in: [.succeeded]).map(\.id))
             let lines = logLines(log)
@@ -76,7 +96,8 @@ struct BatchCrashTests {
             snapshots.append((succeeded, lines.count))
             if succeeded.count == jobCount { break }
         }
-        #expect(kills >= 20, "only \(kills) kills landed mid-batch (delays \(delays))")
+        let workerErrors = (try? String(contentsOf: stderrURL(log), encoding: .utf8)) ?? ""
+        #expect(kills >= 20, "only \(kills) kills landed mid-batch (delays \(delays)); worker stderr: \(workerErrors.suffix(2000))")
         // Many kills must cut a handler off mid-run, not only hit start-up.
         #expect(killsMidHandler >= 10, "only \(killsMidHandler) kills cut a handler off")
 

@@ -207,7 +207,9 @@ struct WebhookNotifierTests {
         let elapsed = start.duration(to: .now)
         #expect(error.code == .timedOut)
         #expect(error.context["attempts"] == "2")
-        #expect(await receiver.requests.count == 2)
+        // Under a loaded test run an attempt can time out before the receiver has even read the
+        // request, so the receiver may have seen fewer than two; never more.
+        #expect(await receiver.requests.count <= 2)
         #expect(
             error.message
                 == "Webhook notifier webhook gave up on http://127.0.0.1:\(url.port!) after 2 attempts: timed out; "
