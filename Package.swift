@@ -78,6 +78,7 @@ let package = Package(
         .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),
         .testTarget(name: "QEIRBatchTests", dependencies: ["QEIRBatch", "QEIRTestSupport"]),
+        .testTarget(name: "QEIRMonitorTests", dependencies: ["QEIRMonitor", "QEIRTestSupport"]),
         .testTarget(name: "QEIRNotifyTests", dependencies: ["QEIRNotify", "QEIRTestSupport", logging, crypto]),
         .testTarget(name: "QEIRHypothesesTests", dependencies: ["QEIRHypotheses", "QEIRTestSupport"]),
         .testTarget(name: "QEIRCLITests", dependencies: ["qeir", "QEIRTestSupport"]),
