@@ -59,8 +59,8 @@ let package = Package(
         // Metrics (system, job, batch), alert rules, the SQLite metrics database and reports; fed by
         // QEIRBatch's event stream.
         .target(name: "QEIRMonitor", dependencies: ["QEIRBatch", logging, grdb]),
-        // Notifiers (SMTP, webhook, closure, console) and their fan-out. Standalone: imports no QEIR module.
-        .target(name: "QEIRNotify", dependencies: ["CQEIRCurl", logging, crypto]),
+        // Notifiers (SMTP, webhook, closure, console) and their fan-out; turns monitor alerts into messages.
+        .target(name: "QEIRNotify", dependencies: ["CQEIRCurl", "QEIRMonitor", logging, crypto]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
         .executableTarget(
