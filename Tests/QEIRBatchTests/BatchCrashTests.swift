@@ -7,17 +7,6 @@ import Testing
 /// each time, and checks that nothing is lost or done twice.
 @Suite("Batch crash recovery", .serialized)
 struct BatchCrashTests {
-    /// A small deterministic generator, so a failing sequence of kill delays can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Starts the worker; returns the process.
     func startWorker(store: URL, log: URL, jobs: Int, concurrency: Int) throws -> Process {
@@ -72,7 +61,7 @@ struct BatchCrashTests {
         let store = directory.url.appendingPathComponent("jobs.sqlite")
         let log = directory.url.appendingPathComponent("handler.log")
         let jobCount = 100
-        var generator = SplitMix(state: 2026)
+        var generator = SeededGenerator(state: 2026)
         var kills = 0
         var rounds = 0
         // After each kill: which jobs had committed success, and how long the handler log was.

@@ -6,20 +6,10 @@ import Testing
 /// Property tests: random DAGs with random priorities and failures, checked against the rules.
 @Suite("BatchProcessor properties")
 struct BatchPropertyTests: ProcessorFixtures {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
 
     /// A random DAG: job i may depend on any earlier job (ids shuffled so order proves nothing).
     func randomBatch(seed: UInt64, size: Int, failing: Set<Int>) -> [JobSpec] {
-        var generator = Generator(state: seed)
+        var generator = SeededGenerator(state: seed)
         let names = (0..<size).map { "n\($0)" }.shuffled(using: &generator)
         var specs: [JobSpec] = []
         for index in 0..<size {
@@ -39,7 +29,7 @@ struct BatchPropertyTests: ProcessorFixtures {
     @Test("random DAGs: dependencies end before dependents start; failures skip exactly their descendants",
         arguments: [(UInt64(1), 1), (2, 2), (3, 4), (4, 3), (5, 1), (6, 4)])
     func randomDAGs(seed: UInt64, concurrency: Int) async throws {
-        var generator = Generator(state: seed &* 7919)
+        var generator = SeededGenerator(state: seed &* 7919)
         let failing = Set((0..<4).map { _ in Int.random(in: 0..<60, using: &generator) })
         let specs = randomBatch(seed: seed, size: 60, failing: failing)
         let log = ExecutionLog()
