@@ -28,16 +28,26 @@ struct BatchCrashTests {
         return url
     }
 
-    /// Sleeps on a Dispatch thread (not the cooperative pool, which other tests may keep busy),
-    /// then SIGKILLs the process if it still runs and waits for it to end.
+    /// Where in the worker's life a kill lands: after `logLines` more handler log lines (0 for
+    /// start-up or submission) plus `milliseconds`.
+    struct KillPoint {
+        var logLines: Int
+        var milliseconds: Int
+    }
+
+    /// Waits on a Dispatch thread (not the cooperative pool, which other tests may keep busy)
+    /// until the handler log has grown by `point.logLines` lines, then `point.milliseconds` more,
+    /// then SIGKILLs the process if it still runs and waits for it to end. Tying the kill to the
+    /// worker's progress keeps the kill points spread over the batch on a slow or loaded machine.
     ///
     /// - Returns: Whether the kill landed (the process was still running).
-    func killAfter(milliseconds: Int, _ process: Process) async throws -> Bool {
+    func kill(at point: KillPoint, _ process: Process, log: URL, baseline: Int) async -> Bool {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                usleep(useconds_t(milliseconds * 1000))
+                while process.isRunning && logLines(log).count < baseline + point.logLines { usleep(500) }
+                usleep(useconds_t(point.milliseconds * 1000))
                 let landed = process.isRunning
-                if landed { kill(process.processIdentifier, SIGKILL) }
+                if landed { Foundation.kill(process.processIdentifier, SIGKILL) }
                 process.waitUntilExit()
                 continuation.resume(returning: landed)
             }
@@ -72,9 +82,17 @@ struct BatchCrashTests {
         while kills < 25 && rounds < 200 {
             rounds += 1
             let process = try startWorker(store: store, log: log, jobs: jobCount, concurrency: 2)
-            let delay = Int.random(in: 5...220, using: &generator)
-            delays.append(delay)
-            if try await killAfter(milliseconds: delay, process) { kills += 1 }
+            // Most kills land while handlers run (after 1–8 more log lines, plus 0–30 ms); every
+            // fourth lands in start-up, submission or the first claims (0–60 ms after launch).
+            let point =
+                rounds.isMultiple(of: 4)
+                ? KillPoint(logLines: 0, milliseconds: Int.random(in: 0...60, using: &generator))
+                : KillPoint(
+                    logLines: Int.random(in: 1...8, using: &generator),
+                    milliseconds: Int.random(in: 0...30, using: &generator))
+            delays.append(point.milliseconds)
+            let baseline = logLines(log).count
+            if await kill(at: point, process, log: log, baseline: baseline) { kills += 1 }
             let reader = try SQLiteJobStore(path: store)
             let succeeded = Set(try await reader.jobs(in: [.succeeded]).map(\.id))
             let lines = logLines(log)
