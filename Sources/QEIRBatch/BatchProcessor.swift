@@ -486,15 +486,12 @@ public actor BatchProcessor {
     }
 
     private func makeContext(_ claim: ClaimedJob) -> JobContext {
-        var jobLogger = logger
-        jobLogger[metadataKey: "job"] = "\(claim.record.id)"
-        jobLogger[metadataKey: "attempt"] = "\(claim.record.attempts)"
         let id = claim.record.id
         let label = (claim.record.spec.name, claim.record.spec.tags)
         let directory = configuration.outputDirectory?.appendingPathComponent(id.rawValue, isDirectory: true)
         return JobContext(
             job: claim.record.spec, attempt: claim.record.attempts, contentHash: claim.record.contentHash,
-            outputDirectory: directory, logger: jobLogger,
+            outputDirectory: directory, logger: logger,
             progress: { [broadcaster, clock] fraction, message in
                 broadcaster.publish(
                     JobEvent(jobID: id, name: label.0, tags: label.1, time: clock.now, kind: .progress(fraction: fraction, message: message)))

@@ -33,6 +33,7 @@ public actor InMemoryJobStore: JobStore {
     private var scheduleRuns: [String: [(slot: Date, jobs: [JobID])]] = [:]
     private var nextJobSequence: Int64 = 1
     private var nextTransitionSequence: Int64 = 1
+    private let tokens = LeaseTokens()
 
     /// Creates an empty store.
     public init() {}
@@ -48,6 +49,7 @@ public actor InMemoryJobStore: JobStore {
     }
 
     private func apply(_ plan: StoreRules.SubmissionPlan) {
+        records.reserveCapacity(records.count + plan.inserts.count)
         for record in plan.resets {
             if let old = records[record.id], old.state == .succeeded, succeededByHash[old.contentHash] == old.id {
                 succeededByHash[old.contentHash] = nil
@@ -110,7 +112,7 @@ public actor InMemoryJobStore: JobStore {
             else { continue }
             if job.state == .retryWait, let runAfter = job.runAfter, runAfter > now { continue }
             let lease = Lease(
-                jobID: job.id, owner: owner, token: StoreRules.newToken(),
+                jobID: job.id, owner: owner, token: tokens.next(),
                 expiresAt: StoreRules.adding(leaseDuration, to: now))
             let from = job.state
             job.state = .running
@@ -278,7 +280,7 @@ public actor InMemoryJobStore: JobStore {
 
     public func recoverOrphans(isDead: @Sendable (String) -> Bool, now: Date) -> [JobTransition] {
         var transitions: [JobTransition] = []
-        for job in records.values.sorted(by: { $0.sequence < $1.sequence }) where job.state == .running {
+        for job in records.values.filter({ $0.state == .running }).sorted(by: { $0.sequence < $1.sequence }) {
             guard let lease = job.lease, isDead(lease.owner) else { continue }
             var updated = job
             updated.state = .pending

@@ -50,7 +50,13 @@ public struct JobContext: Sendable {
     /// The job's result directory (created), or `nil` when the processor writes no results.
     public let outputDirectory: URL?
     /// A logger carrying the job id and attempt as metadata.
-    public let logger: Logger
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "job"] = "\(job.id)"
+        logger[metadataKey: "attempt"] = "\(attempt)"
+        return logger
+    }
+    private let baseLogger: Logger
     private let progressSink: @Sendable (Double, String?) -> Void
 
     /// Creates a context (the processor does this; tests of handlers may too).
@@ -60,7 +66,7 @@ public struct JobContext: Sendable {
     ///   - attempt: The attempt number.
     ///   - contentHash: The content hash.
     ///   - outputDirectory: The result directory.
-    ///   - logger: The logger.
+    ///   - logger: The logger; ``logger`` adds the job id and attempt as metadata.
     ///   - progress: Receives progress reports.
     public init(
         job: JobSpec, attempt: Int, contentHash: String, outputDirectory: URL?, logger: Logger,
@@ -70,7 +76,7 @@ public struct JobContext: Sendable {
         self.attempt = attempt
         self.contentHash = contentHash
         self.outputDirectory = outputDirectory
-        self.logger = logger
+        self.baseLogger = logger
         self.progressSink = progress
     }
 

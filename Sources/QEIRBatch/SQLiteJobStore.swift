@@ -69,6 +69,7 @@ public final class SQLiteJobStore: JobStore {
     public let configuration: Configuration
     private let pool: DatabasePool
     private let specs = SpecCache()
+    private let tokens = LeaseTokens()
 
     /// The schema version this code writes (the `meta` table's `schema_version`).
     static let schemaVersion = 1
@@ -491,6 +492,7 @@ public final class SQLiteJobStore: JobStore {
     ) async throws(BatchError) -> T {
         let path = path
         let specs = specs
+        let tokens = tokens
         do {
             return try await pool.writeWithoutTransaction { db in
                 var result: T?
@@ -498,7 +500,7 @@ public final class SQLiteJobStore: JobStore {
                 // transaction reads cannot change under it (GRDB's default for writers, made
                 // explicit here because claims depend on it).
                 try db.inTransaction(.immediate) {
-                    result = try body(Session(db: db, path: path, specs: specs))
+                    result = try body(Session(db: db, path: path, specs: specs, tokens: tokens))
                     return .commit
                 }
                 return result!
@@ -514,8 +516,9 @@ public final class SQLiteJobStore: JobStore {
     ) async throws(BatchError) -> T {
         let path = path
         let specs = specs
+        let tokens = tokens
         do {
-            return try await pool.read { db in try body(Session(db: db, path: path, specs: specs)) }
+            return try await pool.read { db in try body(Session(db: db, path: path, specs: specs, tokens: tokens)) }
         } catch {
             throw Self.storeError(error, path: path, doing: operation)
         }
@@ -579,14 +582,16 @@ extension SQLiteJobStore {
         let db: Database
         let path: URL
         let specs: SpecCache
+        let tokens: LeaseTokens
         private let encoder = JSONEncoder()
         private let decoder = JSONDecoder()
         private var nextTransition: Int64?
 
-        init(db: Database, path: URL, specs: SpecCache) {
+        init(db: Database, path: URL, specs: SpecCache, tokens: LeaseTokens) {
             self.db = db
             self.path = path
             self.specs = specs
+            self.tokens = tokens
         }
 
         /// Columns read into a ``JobRecord``, in ``decodeRecord(_:claiming:)``'s order.
@@ -934,7 +939,7 @@ extension SQLiteJobStore {
                 sql: "INSERT INTO job_attempts (job_id, attempt, owner, token, started_at) VALUES (?, ?, ?, ?, ?)")
             for row in ready {
                 var job = try decodeRecord(row, claiming: true)
-                let lease = Lease(jobID: job.id, owner: owner, token: StoreRules.newToken(), expiresAt: expiry)
+                let lease = Lease(jobID: job.id, owner: owner, token: tokens.next(), expiresAt: expiry)
                 let from = job.state
                 job.state = .running
                 job.attempts += 1
