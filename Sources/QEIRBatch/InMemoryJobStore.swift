@@ -34,6 +34,7 @@ public actor InMemoryJobStore: JobStore {
     private var nextJobSequence: Int64 = 1
     private var nextTransitionSequence: Int64 = 1
     private let tokens = LeaseTokens()
+    private var cancelledWhileRunning: Set<JobID> = []
 
     /// Creates an empty store.
     public init() {}
@@ -260,6 +261,7 @@ public actor InMemoryJobStore: JobStore {
             if job.state == .running {
                 job.cancelRequested = true
                 records[id] = job
+                cancelledWhileRunning.insert(id)
                 continue
             }
             let from = job.state
@@ -274,7 +276,10 @@ public actor InMemoryJobStore: JobStore {
     }
 
     public func cancelRequests(owner: String) -> [JobID] {
-        records.values.filter { $0.state == .running && $0.cancelRequested && $0.lease?.owner == owner }
+        // Only running jobs with a request are of interest; keep the scan off the whole table.
+        cancelledWhileRunning = cancelledWhileRunning.filter { records[$0]?.state == .running }
+        return cancelledWhileRunning.compactMap { records[$0] }
+            .filter { $0.cancelRequested && $0.lease?.owner == owner }
             .sorted { $0.sequence < $1.sequence }.map(\.id)
     }
 

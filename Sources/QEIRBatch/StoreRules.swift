@@ -35,6 +35,7 @@ enum StoreRules {
         succeededWithHash: (String) throws(BatchError) -> JobRecord?
     ) throws(BatchError) -> SubmissionPlan {
         var byID: [JobID: JobSpec] = [:]
+        byID.reserveCapacity(specs.count)
         for spec in specs {
             try spec.validate()
             if byID[spec.id] != nil {
