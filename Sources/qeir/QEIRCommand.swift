@@ -10,7 +10,7 @@ struct QEIRCommand: AsyncParsableCommand {
         commandName: "qeir",
         abstract: "Hypothesis tests about quantitative easing and investment, at batch scale.",
         version: "0.1.0",
-        subcommands: [Regress.self, Threshold.self, BootstrapCommand.self, FRED.self]
+        subcommands: [Regress.self, Threshold.self, BootstrapCommand.self, FRED.self, HypothesisCommand.self, ConfigCommand.self]
     )
 
     static func main() async {

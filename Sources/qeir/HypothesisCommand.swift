@@ -1,0 +1,8 @@
+import ArgumentParser
+
+/// `qeir hypothesis` — run and manage hypothesis batches.
+struct HypothesisCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hypothesis", abstract: "Run the QE hypotheses in batches and manage batch output.",
+        subcommands: [BatchManage.self])
+}
