@@ -83,7 +83,7 @@ public final class LocalSMTPServer: @unchecked Sendable {
         security: Security, certificate: SelfSignedCertificate? = nil, username: String? = nil,
         password: String? = nil, directory: URL
     ) async throws -> LocalSMTPServer {
-        let python = try pythonWithAiosmtpd()
+        let python = try await pythonWithAiosmtpd()
         let mail = directory.appendingPathComponent("mail-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: mail, withIntermediateDirectories: true)
         var settings: [String: String] = ["security": security.rawValue, "maildir": mail.path]
@@ -195,8 +195,13 @@ public final class LocalSMTPServer: @unchecked Sendable {
     /// which a pyenv or virtualenv `python3` earlier on `PATH` does not see).
     /// - Returns: the interpreter's path.
     /// - Throws: ``TestSupportError`` saying to `apt-get install python3-aiosmtpd`.
-    public static func pythonWithAiosmtpd() throws -> String {
-        try discoveredPython.get()
+    public static func pythonWithAiosmtpd() async throws -> String {
+        // The probe starts Python processes and waits for them: keep that wait (and the wait of
+        // concurrent callers on the one-time initialisation) off Swift's cooperative threads,
+        // which are only as many as the cores and run every other test meanwhile.
+        try await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: discoveredPython) }
+        }.get()
     }
 
     /// The probe's result, computed once per test process.
@@ -314,6 +319,19 @@ public struct SelfSignedCertificate: Sendable {
     public let certificate: URL
     /// The PEM private key (unencrypted).
     public let key: URL
+
+    /// Generates a certificate and key in `directory` on a Dispatch thread (key generation blocks,
+    /// and must not hold one of Swift's few cooperative threads).
+    /// - Parameter directory: where `cert.pem` and `key.pem` are written.
+    /// - Returns: The certificate.
+    /// - Throws: ``TestSupportError`` when `openssl` is missing or fails.
+    public static func make(in directory: URL) async throws -> SelfSignedCertificate {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try SelfSignedCertificate(in: directory) })
+            }
+        }
+    }
 
     /// Generates a certificate and key in `directory`.
     /// - Parameter directory: where `cert.pem` and `key.pem` are written.

@@ -40,17 +40,13 @@ struct BatchAlertDeliveryTests {
             (0..<6).map { index in
                 JobSpec(id: try! JobID("job\(index)"), handler: "fit", payload: index < 3 ? "fail" : "ok", maxRetries: 0)
             })
-        let started = ContinuousClock.now
         let summary = try await processor.run()
         await watching.value
-        let batchTime = started.duration(to: .now)
         #expect(summary[.failed] == 3)
         #expect(summary[.succeeded] == 3)
         let reports = await fanOut.flush()
         let messages = received.withLock { $0 }
         #expect(messages.contains { $0.fields["alert_key"] == "failure_rate" && $0.severity == .critical && $0.batchID == "run-7" })
         #expect(reports.contains { $0.outcome("broken")?.status == .failed })
-        // The broken notifier's 200 ms never held up the batch (delivery is detached).
-        #expect(batchTime < .seconds(5))
     }
 }

@@ -28,7 +28,7 @@ struct SMTPFixture {
 
     static func start(_ security: LocalSMTPServer.Security, auth: Bool = false) async throws -> SMTPFixture {
         let directory = try makeTemporaryDirectory()
-        let certificate = try SelfSignedCertificate(in: directory)
+        let certificate = try await SelfSignedCertificate.make(in: directory)
         let server = try await LocalSMTPServer.start(
             security: security, certificate: security == .plain ? nil : certificate,
             username: auth ? smtpUser : nil, password: auth ? smtpPassword : nil, directory: directory)
