@@ -62,7 +62,7 @@ let package = Package(
         // Notifiers (SMTP, webhook, closure, console) and their fan-out; turns monitor alerts into messages.
         .target(name: "QEIRNotify", dependencies: ["CQEIRCurl", "QEIRMonitor", logging, crypto]),
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
-        .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData"]),
+        .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData", "QEIRBatch"]),
         .executableTarget(
             name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
         .executableTarget(
