@@ -1,0 +1,142 @@
+public import Foundation
+
+/// One comparison table across jobs: a row per period × specification, a column per key
+/// estimate or p-value of each hypothesis (the results' ``HypothesisResult/headline`` values
+/// and sample sizes).
+///
+/// ```swift
+/// let table = RobustnessTable(results: jobResults)
+/// print(table.text())
+/// try table.csv().write(to: url, atomically: true, encoding: .utf8)
+/// ```
+///
+/// Rows are ordered by period start, then period end, then specification in order of first
+/// appearance; columns by hypothesis, then as each result lists its headline. A value a job does
+/// not have (a hypothesis not run, a test not bootstrapped) is empty in CSV, `null` in JSON and
+/// `-` in text.
+public struct RobustnessTable: Sendable, Hashable, Codable {
+    /// A column: a stable key (`h1.threshold`) and a heading (`H1 threshold`).
+    public struct Column: Sendable, Hashable, Codable {
+        /// The headline key.
+        public var key: String
+        /// The heading.
+        public var label: String
+    }
+
+    /// A row: one job.
+    public struct Row: Sendable, Hashable, Codable {
+        /// The job id, when known.
+        public var job: String?
+        /// `start..end`, or `all` for a job without a period.
+        public var period: String
+        /// The specification name.
+        public var specification: String
+        /// One value per column (`nil`: not available).
+        public var values: [Double?]
+    }
+
+    /// The columns.
+    public var columns: [Column]
+    /// The rows.
+    public var rows: [Row]
+
+    /// Builds the table from job results.
+    /// - Parameter results: one result per job.
+    public init(results: [HypothesisJobResult]) {
+        var columns: [Column] = []
+        var seen = Set<String>()
+        for hypothesis in Hypothesis.allCases {
+            for result in results {
+                for r in result.results where r.hypothesis == hypothesis {
+                    let items =
+                        [
+                            HeadlineValue(
+                                key: "\(hypothesis.description.lowercased()).nobs", label: "\(hypothesis) n", value: nil
+                            )
+                        ]
+                        + r.headline
+                    for item in items where seen.insert(item.key).inserted {
+                        columns.append(Column(key: item.key, label: item.label))
+                    }
+                }
+            }
+        }
+        let specOrder = results.map(\.specification).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let sorted = results.enumerated().sorted { a, b in
+            let pa = a.element.period ?? []
+            let pb = b.element.period ?? []
+            if pa != pb { return pa.lexicographicallyPrecedes(pb) }
+            let sa = specOrder.firstIndex(of: a.element.specification)!
+            let sb = specOrder.firstIndex(of: b.element.specification)!
+            return sa != sb ? sa < sb : a.offset < b.offset
+        }.map(\.element)
+        self.columns = columns
+        self.rows = sorted.map { result in
+            var values: [String: Double] = [:]
+            for r in result.results {
+                values["\(r.hypothesis.description.lowercased()).nobs"] = Double(r.nobs)
+                for item in r.headline { values[item.key] = item.value }
+            }
+            return Row(
+                job: result.jobID, period: result.period?.joined(separator: "..") ?? "all",
+                specification: result.specification, values: columns.map { values[$0.key] })
+        }
+    }
+
+    /// Formats a value: integers as such, others with 4 significant digits.
+    static func format(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "-" }
+        if value == value.rounded(), abs(value) < 1e9 { return String(Int(value)) }
+        return String(format: "%.4g", value)
+    }
+
+    /// The table as text: a block per hypothesis, each with the period and specification columns.
+    public func text() -> String {
+        var out = ["Robustness comparison (\(rows.count) job\(rows.count == 1 ? "" : "s"))"]
+        for hypothesis in Hypothesis.allCases {
+            let prefix = hypothesis.description.lowercased() + "."
+            let indices = columns.indices.filter { columns[$0].key.hasPrefix(prefix) }
+            guard !indices.isEmpty else { continue }
+            let header = ["period", "specification"] + indices.map { columns[$0].label }
+            let body = rows.map { row in [row.period, row.specification] + indices.map { Self.format(row.values[$0]) } }
+            let widths = header.indices.map { j in ([header[j]] + body.map { $0[j] }).map(\.count).max()! }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { j, cell in
+                    j < 2
+                        ? cell.padding(toLength: widths[j], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[j] - cell.count) + cell
+                }.joined(separator: "  ")
+            }
+            out.append("")
+            out.append("\(hypothesis) — \(hypothesis.title)")
+            out.append(line(header))
+            out.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
+            out += body.map(line)
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The table as CSV: `job,period,specification`, then one column per key (full precision).
+    public func csv() -> String {
+        func quote(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var lines = [(["job", "period", "specification"] + columns.map(\.key)).map(quote).joined(separator: ",")]
+        for row in rows {
+            let cells = [row.job ?? "", row.period, row.specification] + row.values.map { $0.map { "\($0)" } ?? "" }
+            lines.append(cells.map(quote).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The table as JSON (`columns`, `rows`), keys sorted.
+    /// - Throws: `EncodingError` (not expected).
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+}
