@@ -632,7 +632,8 @@ struct HypothesisBatchTests {
         try await Task.sleep(for: .milliseconds(300))
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
-        #expect(clock.now - start < .seconds(10), "50 million replicates would take hours")
+        // Loose on purpose (the suite shares two cores): it only proves the run was cut short.
+        #expect(clock.now - start < .seconds(120), "50 million replicates would take hours")
     }
 
     @Test("cancelling a running hypothesis job in the processor stops its bootstrap")
@@ -661,6 +662,7 @@ struct HypothesisBatchTests {
         let summary = try await run.value
         #expect(summary[.cancelled] == 1)
         #expect(await store.job(jobs[0].id)?.state == .cancelled)
-        #expect(clock.now - start < .seconds(10))
+        // Loose on purpose (the suite shares two cores): 50 million replicates would take hours.
+        #expect(clock.now - start < .seconds(120))
     }
 }
