@@ -116,7 +116,6 @@ public actor BatchProcessor {
         case shutdown
     }
 
-
     private enum AttemptOutcome: Sendable {
         case succeeded(ConfigValue)
         case failed(String)
@@ -212,16 +211,20 @@ public actor BatchProcessor {
             case .running: kind = .started(attempt: transition.attempt)
             case .retryWait:
                 kind = .retryScheduled(
-                    attempt: transition.attempt, at: retryAt[transition.jobID] ?? transition.at, error: transition.reason)
+                    attempt: transition.attempt, at: retryAt[transition.jobID] ?? transition.at,
+                    error: transition.reason)
             case .succeeded:
-                let record = transition.from == nil || transition.reason.hasPrefix("reused") ? try? await store.job(transition.jobID) : nil
+                let record =
+                    transition.from == nil || transition.reason.hasPrefix("reused")
+                    ? try? await store.job(transition.jobID) : nil
                 kind = .succeeded(attempt: transition.attempt, reusedFrom: record?.reusedFrom)
             case .failed: kind = .failed(attempt: transition.attempt, error: transition.reason)
             case .cancelled: kind = .cancelled(reason: transition.reason)
             case .skipped: kind = .skipped(reason: transition.reason)
             }
             let label = await label(of: transition.jobID)
-            events.append(JobEvent(jobID: transition.jobID, name: label.name, tags: label.tags, time: transition.at, kind: kind))
+            events.append(
+                JobEvent(jobID: transition.jobID, name: label.name, tags: label.tags, time: transition.at, kind: kind))
         }
         broadcaster.publish(events)
     }
@@ -368,7 +371,8 @@ public actor BatchProcessor {
                 if let deadline = graceDeadline, now >= deadline {
                     for job in running.values { job.stop.fire(.shutdown) }
                 }
-                await waitForWake(until: graceDeadline.map { $0 > now ? $0 : StoreRules.adding(.milliseconds(50), to: now) })
+                await waitForWake(
+                    until: graceDeadline.map { $0 > now ? $0 : StoreRules.adding(.milliseconds(50), to: now) })
                 continue
             }
             try await maintainLeases(now: now)
@@ -464,7 +468,8 @@ public actor BatchProcessor {
                 let reason = "handler '\(claim.record.spec.handler)' is not registered in worker \(identity)"
                 pending.append(
                     PendingCompletion(
-                        completion: Completion(lease: claim.lease, outcome: .failed(error: reason, timedOut: false, retryAt: nil)),
+                        completion: Completion(
+                            lease: claim.lease, outcome: .failed(error: reason, timedOut: false, retryAt: nil)),
                         timedOut: nil, attempt: claim.record.attempts))
                 running[claim.record.id] = nil
                 continue
@@ -472,16 +477,21 @@ public actor BatchProcessor {
             let timeout = claim.record.spec.timeout ?? configuration.defaultTimeout
             let context = makeContext(claim)
             group.addTask { [clock] in
-                let outcome = await Self.execute(handler: handler, context: context, timeout: timeout, stop: stop, clock: clock, persist: { output, finishedAt in
-                    try self.persist(output, claim: claim, finishedAt: finishedAt)
-                })
+                let outcome = await Self.execute(
+                    handler: handler, context: context, timeout: timeout, stop: stop, clock: clock,
+                    persist: { output, finishedAt in
+                        try self.persist(output, claim: claim, finishedAt: finishedAt)
+                    })
                 await self.attemptEnded(claim, outcome)
             }
         }
         if broadcaster.hasSubscribers {
-            broadcaster.publish(transitions.map { t in
-                JobEvent(jobID: t.jobID, name: names[t.jobID]?.name ?? t.jobID.rawValue, tags: names[t.jobID]?.tags ?? [], time: t.at, kind: .started(attempt: t.attempt))
-            })
+            broadcaster.publish(
+                transitions.map { t in
+                    JobEvent(
+                        jobID: t.jobID, name: names[t.jobID]?.name ?? t.jobID.rawValue,
+                        tags: names[t.jobID]?.tags ?? [], time: t.at, kind: .started(attempt: t.attempt))
+                })
         }
     }
 
@@ -494,7 +504,9 @@ public actor BatchProcessor {
             outputDirectory: directory, logger: logger,
             progress: { [broadcaster, clock] fraction, message in
                 broadcaster.publish(
-                    JobEvent(jobID: id, name: label.0, tags: label.1, time: clock.now, kind: .progress(fraction: fraction, message: message)))
+                    JobEvent(
+                        jobID: id, name: label.0, tags: label.1, time: clock.now,
+                        kind: .progress(fraction: fraction, message: message)))
             })
     }
 
@@ -560,7 +572,9 @@ public actor BatchProcessor {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             guard let data = try? encoder.encode(output.result) else {
-                throw BatchError(.invalidJob, "The result of job \(id) holds a non-finite number and cannot be written as JSON.", context: ["job": id.rawValue])
+                throw BatchError(
+                    .invalidJob, "The result of job \(id) holds a non-finite number and cannot be written as JSON.",
+                    context: ["job": id.rawValue])
             }
             try files.writeAtomically(data, to: "result.json", job: id)
         }
@@ -606,11 +620,14 @@ public actor BatchProcessor {
             result =
                 shuttingDown
                 ? .released(reason: "worker \(identity) shut down before the attempt finished")
-                : .failed(error: "the handler threw CancellationError without being cancelled", timedOut: false, retryAt: retryAt())
+                : .failed(
+                    error: "the handler threw CancellationError without being cancelled", timedOut: false,
+                    retryAt: retryAt())
         }
         pending.append(
             PendingCompletion(
-                completion: Completion(lease: claim.lease, outcome: result), timedOut: timedOut, attempt: record.attempts))
+                completion: Completion(lease: claim.lease, outcome: result), timedOut: timedOut,
+                attempt: record.attempts))
         wake.signal()
     }
 
@@ -715,7 +732,8 @@ enum BatchProcessorStop: Sendable, Hashable {
 
 /// Tells one running attempt to stop, and why; fires at most once.
 final class StopSignal: Sendable {
-    private let state = Mutex<(reason: BatchProcessorStop?, waiter: CheckedContinuation<BatchProcessorStop?, Never>?)>((nil, nil))
+    private let state = Mutex<(reason: BatchProcessorStop?, waiter: CheckedContinuation<BatchProcessorStop?, Never>?)>(
+        (nil, nil))
 
     func fire(_ reason: BatchProcessorStop) {
         let waiter = state.withLock { state -> CheckedContinuation<BatchProcessorStop?, Never>? in

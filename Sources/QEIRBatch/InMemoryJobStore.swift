@@ -97,7 +97,10 @@ public actor InMemoryJobStore: JobStore {
             job.lease = nil
             job.updatedAt = now
             records[first.id] = job
-            requeued.append(record(first.id, from: .running, to: .pending, at: now, reason: StoreRules.expiredLeaseReason(owner: lease.owner)))
+            requeued.append(
+                record(
+                    first.id, from: .running, to: .pending, at: now,
+                    reason: StoreRules.expiredLeaseReason(owner: lease.owner)))
             let cancelled = cancelIfRequested(first.id, now: now)
             if cancelled.isEmpty { makeReadyIfRunnable(job) } else { requeued += cancelled }
         }
@@ -186,9 +189,12 @@ public actor InMemoryJobStore: JobStore {
             job.cancelRequested = false
             records[id] = job
             if succeededByHash[job.contentHash] == nil { succeededByHash[job.contentHash] = id }
-            transitions.append(record(id, from: .running, to: .succeeded, at: now, reason: "attempt \(attempt) succeeded"))
+            transitions.append(
+                record(id, from: .running, to: .succeeded, at: now, reason: "attempt \(attempt) succeeded"))
             for dependent in dependents[id] ?? [] {
-                guard var child = records[dependent], !child.state.isTerminal, child.unmetDependencies > 0 else { continue }
+                guard var child = records[dependent], !child.state.isTerminal, child.unmetDependencies > 0 else {
+                    continue
+                }
                 child.unmetDependencies -= 1
                 records[dependent] = child
                 if child.state == .pending { makeReadyIfRunnable(child) }
@@ -202,12 +208,14 @@ public actor InMemoryJobStore: JobStore {
                 job.runAfter = retryAt
                 records[id] = job
                 retries.insert(TimedKey(time: retryAt, sequence: job.sequence, id: id))
-                transitions.append(record(id, from: .running, to: .retryWait, at: now, reason: "attempt \(attempt) \(what): \(error)"))
+                transitions.append(
+                    record(id, from: .running, to: .retryWait, at: now, reason: "attempt \(attempt) \(what): \(error)"))
             } else {
                 job.state = .failed
                 job.finishedAt = now
                 records[id] = job
-                transitions.append(record(id, from: .running, to: .failed, at: now, reason: "attempt \(attempt) \(what): \(error)"))
+                transitions.append(
+                    record(id, from: .running, to: .failed, at: now, reason: "attempt \(attempt) \(what): \(error)"))
                 transitions += skipDependents(of: id, state: .failed, now: now)
             }
         case .cancelled(let reason):
@@ -253,7 +261,8 @@ public actor InMemoryJobStore: JobStore {
 
     public func cancel(_ ids: [JobID], reason: String, now: Date) throws(BatchError) -> [JobTransition] {
         for id in ids where records[id] == nil {
-            throw BatchError(.unknownJob, "No job \(id) in the store. List jobs to see their ids.", context: ["job": id.rawValue])
+            throw BatchError(
+                .unknownJob, "No job \(id) in the store. List jobs to see their ids.", context: ["job": id.rawValue])
         }
         var transitions: [JobTransition] = []
         for id in ids {
@@ -292,7 +301,8 @@ public actor InMemoryJobStore: JobStore {
             updated.lease = nil
             updated.updatedAt = now
             records[job.id] = updated
-            transitions.append(record(job.id, from: .running, to: .pending, at: now, reason: "worker \(lease.owner) is gone"))
+            transitions.append(
+                record(job.id, from: .running, to: .pending, at: now, reason: "worker \(lease.owner) is gone"))
             let cancelled = cancelIfRequested(job.id, now: now)
             if cancelled.isEmpty { makeReadyIfRunnable(updated) } else { transitions += cancelled }
         }

@@ -103,7 +103,8 @@ public struct JobSpec: Sendable, Hashable, Codable {
             value = try JSONDecoder().decode(ConfigValue.self, from: data)
         } catch {
             throw BatchError(
-                .invalidJob, "The payload of job \(id) cannot be encoded as JSON: \(error). Use finite numbers and string keys.",
+                .invalidJob,
+                "The payload of job \(id) cannot be encoded as JSON: \(error). Use finite numbers and string keys.",
                 context: ["job": id.rawValue])
         }
         self.init(
@@ -117,19 +118,28 @@ public struct JobSpec: Sendable, Hashable, Codable {
     /// - Throws: ``BatchError`` (``BatchError/Code/invalidJob``) naming the job and the field.
     public func validate() throws(BatchError) {
         if handler.isEmpty {
-            throw BatchError(.invalidJob, "Job \(id) names no handler. Set `handler` to a registered handler name.", context: ["job": id.rawValue])
+            throw BatchError(
+                .invalidJob, "Job \(id) names no handler. Set `handler` to a registered handler name.",
+                context: ["job": id.rawValue])
         }
         if maxRetries < 0 {
-            throw BatchError(.invalidJob, "Job \(id) has max_retries \(maxRetries); use 0 or more.", context: ["job": id.rawValue])
+            throw BatchError(
+                .invalidJob, "Job \(id) has max_retries \(maxRetries); use 0 or more.", context: ["job": id.rawValue])
         }
         if let timeout, timeout <= .zero {
-            throw BatchError(.invalidJob, "Job \(id) has timeout \(timeout); use a positive duration or none.", context: ["job": id.rawValue])
+            throw BatchError(
+                .invalidJob, "Job \(id) has timeout \(timeout); use a positive duration or none.",
+                context: ["job": id.rawValue])
         }
         if dependencies.contains(id) {
-            throw BatchError(.invalidJob, "Job \(id) depends on itself. Remove \(id) from its dependencies.", context: ["job": id.rawValue, "cycle": "\(id) -> \(id)"])
+            throw BatchError(
+                .invalidJob, "Job \(id) depends on itself. Remove \(id) from its dependencies.",
+                context: ["job": id.rawValue, "cycle": "\(id) -> \(id)"])
         }
         if Set(dependencies).count != dependencies.count {
-            throw BatchError(.invalidJob, "Job \(id) lists a dependency twice. List each dependency once.", context: ["job": id.rawValue])
+            throw BatchError(
+                .invalidJob, "Job \(id) lists a dependency twice. List each dependency once.",
+                context: ["job": id.rawValue])
         }
     }
 }

@@ -170,7 +170,8 @@ public actor ScheduledBatchProcessor {
             missed[batch.id, default: 0] += catchUp.missedCount
             if catchUp.missedCount > 0 {
                 logger.notice(
-                    "Schedule \(batch.id): \(catchUp.missedCount) slot(s) missed while no scheduler ran; \(catchUp.droppedCount) dropped by the missed-run policy.")
+                    "Schedule \(batch.id): \(catchUp.missedCount) slot(s) missed while no scheduler ran; \(catchUp.droppedCount) dropped by the missed-run policy."
+                )
             }
             let graceSeconds = RetryPolicy.seconds(batch.grace)
             var slots = catchUp.runTimes.map { time in
@@ -181,13 +182,15 @@ public actor ScheduledBatchProcessor {
                 if try await previousRunIsGoing(batch.id) {
                     switch batch.overlap {
                     case .skip:
-                        firings.append(ScheduleFiring(slot: slot, outcome: try await drop(slot, batch: batch, now: now)))
+                        firings.append(
+                            ScheduleFiring(slot: slot, outcome: try await drop(slot, batch: batch, now: now)))
                     case .queueOne:
                         if queued[batch.id] == nil || queued[batch.id] == slot {
                             queued[batch.id] = slot
                             firings.append(ScheduleFiring(slot: slot, outcome: .queued))
                         } else {
-                            firings.append(ScheduleFiring(slot: slot, outcome: try await drop(slot, batch: batch, now: now)))
+                            firings.append(
+                                ScheduleFiring(slot: slot, outcome: try await drop(slot, batch: batch, now: now)))
                         }
                     }
                     continue
@@ -201,10 +204,14 @@ public actor ScheduledBatchProcessor {
 
     private func previousRunIsGoing(_ scheduleID: String) async throws(BatchError) -> Bool {
         let tag = Self.tag(scheduleID)
-        return try await processor.store.jobs(in: [.pending, .retryWait, .running]).contains { $0.spec.tags.contains(tag) }
+        return try await processor.store.jobs(in: [.pending, .retryWait, .running]).contains {
+            $0.spec.tags.contains(tag)
+        }
     }
 
-    private func drop(_ slot: ScheduledSlot, batch: ScheduledBatch, now: Date) async throws(BatchError) -> ScheduleFiring.Outcome {
+    private func drop(_ slot: ScheduledSlot, batch: ScheduledBatch, now: Date) async throws(BatchError)
+        -> ScheduleFiring.Outcome
+    {
         // Record the slot with no jobs so that no scheduler runs it later.
         let taken = try await processor.store.submitScheduledRun(
             scheduleID: batch.id, slot: slot.time, jobs: [], options: processor.configuration.submitOptions, now: now)
@@ -214,15 +221,20 @@ public actor ScheduledBatchProcessor {
         return taken == nil ? .alreadyTaken : .skippedOverlap
     }
 
-    private func fire(_ slot: ScheduledSlot, batch: ScheduledBatch, now: Date) async throws(BatchError) -> ScheduleFiring.Outcome {
+    private func fire(_ slot: ScheduledSlot, batch: ScheduledBatch, now: Date) async throws(BatchError)
+        -> ScheduleFiring.Outcome
+    {
         let jobs = try Self.jobs(for: slot, batch: batch)
         try await processor.checkHandlers(jobs)
         guard
             let report = try await processor.store.submitScheduledRun(
-                scheduleID: batch.id, slot: slot.time, jobs: jobs, options: processor.configuration.submitOptions, now: now)
+                scheduleID: batch.id, slot: slot.time, jobs: jobs, options: processor.configuration.submitOptions,
+                now: now)
         else { return .alreadyTaken }
         await processor.announce(report)
-        logger.info("Schedule \(batch.id): slot \(slot.compactTime) submitted \(jobs.count) job(s)\(slot.caughtUp ? " (catch-up)" : "").")
+        logger.info(
+            "Schedule \(batch.id): slot \(slot.compactTime) submitted \(jobs.count) job(s)\(slot.caughtUp ? " (catch-up)" : "")."
+        )
         return .submitted(jobs.map(\.id))
     }
 
@@ -259,7 +271,8 @@ public actor ScheduledBatchProcessor {
     @discardableResult
     public func run() async throws(BatchError) -> BatchSummary {
         let processor = processor
-        let result: Result<BatchSummary, BatchError> = await withTaskGroup(of: Result<BatchSummary, BatchError>?.self) { group in
+        let result: Result<BatchSummary, BatchError> = await withTaskGroup(of: Result<BatchSummary, BatchError>?.self) {
+            group in
             group.addTask {
                 do throws(BatchError) {
                     return .success(try await processor.run(until: .shutdown))

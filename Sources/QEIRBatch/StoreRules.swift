@@ -106,7 +106,8 @@ enum StoreRules {
                 case .pending, .retryWait, .running: unmet += 1
                 }
             }
-            var record = JobRecord(spec: spec, contentHash: hash, state: .pending, sequence: jobSequence, submittedAt: now)
+            var record = JobRecord(
+                spec: spec, contentHash: hash, state: .pending, sequence: jobSequence, submittedAt: now)
             record.unmetDependencies = unmet
             let isReset = stored[id] != nil
             if isReset, let old = stored[id] {
@@ -236,8 +237,6 @@ enum StoreRules {
 
     /// The reason recorded when an expired lease is requeued.
     static func expiredLeaseReason(owner: String) -> String { "lease of \(owner) expired" }
-
-
 
     /// `date + duration` with sub-second precision.
     static func adding(_ duration: Duration, to date: Date) -> Date {

@@ -97,7 +97,8 @@ public struct BatchProgress: Sendable, Hashable {
         var text = "\(done)/\(total) done, \(running) running, \(failed) failed"
         if let eta {
             let seconds = Int(eta.components.seconds)
-            text += ", ETA " + (seconds >= 60 ? "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s" : "\(seconds)s")
+            text +=
+                ", ETA " + (seconds >= 60 ? "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s" : "\(seconds)s")
         }
         return text
     }
@@ -144,7 +145,8 @@ public actor BatchRun {
     ///   - options: Overrides and the output directory.
     ///   - logger: Where the run logs.
     public init(
-        configuration: BatchConfiguration, jobs: [JobSpec], handlers: [String: any JobHandler], options: BatchRunOptions,
+        configuration: BatchConfiguration, jobs: [JobSpec], handlers: [String: any JobHandler],
+        options: BatchRunOptions,
         logger: Logger = Logger(label: "qeir.batch")
     ) {
         self.configuration = configuration
@@ -221,8 +223,10 @@ public actor BatchRun {
         }
         let failed = summary[.failed] + summary[.cancelled] + summary[.skipped]
         let message = NotifyMessage(
-            subject: "QEIR batch \(batchID) \(summary.interrupted ? "interrupted" : "finished"): \(summary[.succeeded]) succeeded, \(failed) did not",
-            message: Self.describe(summary, layout: layout), severity: failed > 0 || summary.interrupted ? .warning : .info,
+            subject:
+                "QEIR batch \(batchID) \(summary.interrupted ? "interrupted" : "finished"): \(summary[.succeeded]) succeeded, \(failed) did not",
+            message: Self.describe(summary, layout: layout),
+            severity: failed > 0 || summary.interrupted ? .warning : .info,
             source: "qeir", batchID: batchID,
             fields: Dictionary(uniqueKeysWithValues: summary.counts.map { ("jobs_\($0.key.rawValue)", "\($0.value)") }))
         if !options.notifiers.isEmpty { _ = await fanOut.deliver(message) }
@@ -232,7 +236,8 @@ public actor BatchRun {
 
     static func describe(_ summary: BatchSummary, layout: BatchRunLayout) -> String {
         let counts = JobState.allCases.compactMap { state in summary[state] > 0 ? "\(state): \(summary[state])" : nil }
-        return "Jobs — \(counts.joined(separator: ", ")). Results in \(layout.jobs.path); reports in \(layout.reports.path)."
+        return
+            "Jobs — \(counts.joined(separator: ", ")). Results in \(layout.jobs.path); reports in \(layout.reports.path)."
     }
 
     /// Turns the event stream into progress reports.
@@ -255,7 +260,10 @@ public actor BatchRun {
             let finishedHere = max(done - initialDone, 0)
             let eta: Duration? =
                 finishedHere > 0 && done < total ? elapsed * (Double(total - done) / Double(finishedHere)) : nil
-            report(BatchProgress(total: max(total, states.count), done: done, running: running, failed: failed, succeeded: succeeded, eta: eta))
+            report(
+                BatchProgress(
+                    total: max(total, states.count), done: done, running: running, failed: failed, succeeded: succeeded,
+                    eta: eta))
         }
         emit()
         for await event in events {

@@ -275,4 +275,3 @@ enum ProcessUsage {
         return Double(usage.ru_maxrss) / 1024
     }
 }
-

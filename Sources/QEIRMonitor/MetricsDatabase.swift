@@ -192,7 +192,8 @@ public final class MetricsDatabase: Sendable {
                         sql: "INSERT OR REPLACE INTO job_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         arguments: [
                             job.batchID, job.jobID, job.name, job.state, job.attempts,
-                            job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970, job.wallSeconds,
+                            job.startedAt?.timeIntervalSince1970, job.finishedAt?.timeIntervalSince1970,
+                            job.wallSeconds,
                             job.cpuSeconds, job.peakRSSMB, job.errors, job.warnings, job.lastError,
                         ])
                 }
@@ -255,7 +256,8 @@ public final class MetricsDatabase: Sendable {
         try read { db in
             let rows =
                 if let batchID {
-                    try Row.fetchAll(db, sql: "SELECT * FROM system_metrics WHERE batch_id = ? ORDER BY time", arguments: [batchID])
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM system_metrics WHERE batch_id = ? ORDER BY time", arguments: [batchID])
                 } else {
                     try Row.fetchAll(db, sql: "SELECT * FROM system_metrics ORDER BY time")
                 }
@@ -273,11 +275,14 @@ public final class MetricsDatabase: Sendable {
     /// Job rows, by start time then id (of one batch when given).
     public func jobMetrics(batchID: String? = nil) throws(MonitorError) -> [JobMetrics] {
         try read { db in
-            let sql = "SELECT * FROM job_metrics \(batchID == nil ? "" : "WHERE batch_id = ?") ORDER BY started_at IS NULL, started_at, job_id"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(batchID.map { [$0] } ?? [])).map { row in
+            let sql =
+                "SELECT * FROM job_metrics \(batchID == nil ? "" : "WHERE batch_id = ?") ORDER BY started_at IS NULL, started_at, job_id"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(batchID.map { [$0] } ?? [])).map {
+                row in
                 JobMetrics(
                     batchID: row["batch_id"], jobID: row["job_id"], name: row["name"], state: row["state"],
-                    attempts: row["attempts"], startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    attempts: row["attempts"],
+                    startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
                     finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
                     wallSeconds: row["wall_seconds"], cpuSeconds: row["cpu_seconds"], peakRSSMB: row["peak_rss_mb"],
                     errors: row["errors"], warnings: row["warnings"], lastError: row["last_error"])
@@ -289,11 +294,13 @@ public final class MetricsDatabase: Sendable {
     public func batchMetrics(batchID: String? = nil) throws(MonitorError) -> [BatchMetrics] {
         try read { db in
             let sql = "SELECT * FROM batch_metrics \(batchID == nil ? "" : "WHERE batch_id = ?") ORDER BY time"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(batchID.map { [$0] } ?? [])).map { row in
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(batchID.map { [$0] } ?? [])).map {
+                row in
                 var counts: [String: Int] = [:]
                 for state in Self.states { counts[state] = row[state] }
                 return BatchMetrics(
-                    batchID: row["batch_id"], time: Date(timeIntervalSince1970: row["time"]), totalJobs: row["total_jobs"],
+                    batchID: row["batch_id"], time: Date(timeIntervalSince1970: row["time"]),
+                    totalJobs: row["total_jobs"],
                     counts: counts, averageDurationSeconds: row["average_duration_seconds"],
                     throughputPerHour: row["throughput_per_hour"])
             }
@@ -304,7 +311,8 @@ public final class MetricsDatabase: Sendable {
     public func alerts(batchID: String? = nil) throws(MonitorError) -> [Alert] {
         try read { db in
             let sql = "SELECT * FROM alerts \(batchID == nil ? "" : "WHERE batch_id = ?") ORDER BY time, id"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(batchID.map { [$0] } ?? [])).map { row in
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(batchID.map { [$0] } ?? [])).map {
+                row in
                 Alert(
                     key: row["key"], status: Alert.Status(rawValue: row["status"]) ?? .firing,
                     severity: AlertSeverity(rawValue: row["severity"]) ?? .warning, subject: row["subject"],
@@ -319,7 +327,8 @@ public final class MetricsDatabase: Sendable {
             return try pool.read(body)
         } catch {
             throw MonitorError(
-                .databaseFailed, "Cannot read the metrics database \(path.path): \(error).", context: ["file": path.path])
+                .databaseFailed, "Cannot read the metrics database \(path.path): \(error).",
+                context: ["file": path.path])
         }
     }
 }

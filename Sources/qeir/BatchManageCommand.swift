@@ -22,7 +22,8 @@ struct BatchManage: AsyncParsableCommand {
         func store() throws -> SQLiteJobStore {
             guard FileManager.default.fileExists(atPath: layout.store.path) else {
                 throw ValidationError(
-                    "No batch in '\(output)': \(layout.store.path) does not exist. Pass the directory given to `qeir hypothesis batch --output`.")
+                    "No batch in '\(output)': \(layout.store.path) does not exist. Pass the directory given to `qeir hypothesis batch --output`."
+                )
             }
             return try SQLiteJobStore(path: layout.store)
         }
@@ -31,7 +32,10 @@ struct BatchManage: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the batch's jobs.")
         @OptionGroup var output: Output
-        @Option(help: "Only jobs in these states (comma-separated: pending, retry_wait, running, succeeded, failed, cancelled, skipped).")
+        @Option(
+            help:
+                "Only jobs in these states (comma-separated: pending, retry_wait, running, succeeded, failed, cancelled, skipped)."
+        )
         var status: String?
         @Option(help: "Output format: table or json.")
         var format: String = "table"
@@ -43,7 +47,8 @@ struct BatchManage: AsyncParsableCommand {
                 for name in status.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
                     guard let state = JobState(rawValue: name) else {
                         throw ValidationError(
-                            "Unknown status '\(name)'; use \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).")
+                            "Unknown status '\(name)'; use \(JobState.allCases.map(\.rawValue).joined(separator: ", "))."
+                        )
                     }
                     states?.insert(state)
                 }
@@ -69,7 +74,9 @@ struct BatchManage: AsyncParsableCommand {
 
         static func table(_ records: [JobRecord]) -> String {
             let width = max(6, records.map(\.id.rawValue.count).max() ?? 0)
-            var lines = ["\("job id".padding(toLength: width, withPad: " ", startingAt: 0))  state       attempts  last error"]
+            var lines = [
+                "\("job id".padding(toLength: width, withPad: " ", startingAt: 0))  state       attempts  last error"
+            ]
             for record in records {
                 let error = (record.lastError ?? "").replacingOccurrences(of: "\n", with: " ").prefix(80)
                 lines.append(
@@ -89,7 +96,9 @@ struct BatchManage: AsyncParsableCommand {
         var iterations: Int = 0
 
         func validate() throws {
-            guard refresh > 0, refresh.isFinite else { throw ValidationError("--refresh must be a positive number of seconds.") }
+            guard refresh > 0, refresh.isFinite else {
+                throw ValidationError("--refresh must be a positive number of seconds.")
+            }
         }
 
         func run() async throws {
@@ -107,7 +116,8 @@ struct BatchManage: AsyncParsableCommand {
                 ]
                 for record in running.prefix(20) {
                     let since = record.lease.map { _ in record.updatedAt } ?? record.updatedAt
-                    lines.append("  running \(record.id) (attempt \(record.attempts), since \(since.formatted(.iso8601)))")
+                    lines.append(
+                        "  running \(record.id) (attempt \(record.attempts), since \(since.formatted(.iso8601)))")
                 }
                 if terminal { print("\u{1B}[2J\u{1B}[H", terminator: "") }
                 print(lines.joined(separator: "\n"))
@@ -131,7 +141,8 @@ struct BatchManage: AsyncParsableCommand {
             let layout = output.layout
             guard FileManager.default.fileExists(atPath: layout.monitoring.path) else {
                 throw ValidationError(
-                    "No monitoring database in '\(output.output)' (\(layout.monitoring.path)); run the batch with --enable-monitoring.")
+                    "No monitoring database in '\(output.output)' (\(layout.monitoring.path)); run the batch with --enable-monitoring."
+                )
             }
             let report = try MonitorReport.load(from: try MetricsDatabase(path: layout.monitoring), batchID: nil)
             for url in try report.write(to: layout.reports, formats: [reportFormat]) { print(url.path) }

@@ -10,7 +10,8 @@ struct ConfigCommand: AsyncParsableCommand {
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a batch configuration file: errors name the JSON path (exit 2); unknown keys are warnings.")
+            abstract: "Check a batch configuration file: errors name the JSON path (exit 2); unknown keys are warnings."
+        )
         @Argument(help: "The configuration file.")
         var file: String
 
@@ -68,63 +69,63 @@ enum BatchConfigurationFile {
 
     static let templates: [String: String] = [
         "batch": """
-            {
-              "batch_processing_config": {
-                "max_concurrent_jobs": 4,
-                "job_timeout_minutes": 120,
-                "retry_delay_minutes": 5,
-                "memory_limit_gb": 8.0,
-                "cpu_limit_percent": 80.0,
-                "base_output_directory": "batch_results",
-                "compress_results": true,
-                "cleanup_intermediate_files": true,
-                "enable_progress_monitoring": true,
-                "log_level": "INFO"
-              },
-              "base_config": {
-                "confidence_level": 0.95,
-                "bootstrap_iterations": 1000,
-                "enable_robustness_tests": true
-              },
-              "periods": [
-                ["2008-01-01", "2015-12-31"],
-                ["2016-01-01", "2023-12-31"]
-              ],
-              "specifications": ["default", "alternative"],
-              "specifications_config": {
-                "default": {
-                  "h1_confidence_proxy": "consumer_confidence"
-                },
-                "alternative": {
-                  "h1_confidence_proxy": "financial_stress_index"
-                }
-              },
-              "resource_monitoring": {
-                "enable_system_monitoring": true,
-                "monitoring_interval_seconds": 30,
-                "cpu_alert_threshold": 90.0,
-                "memory_alert_threshold": 85.0,
-                "disk_alert_threshold": 90.0,
-                "job_timeout_alert_minutes": 180,
-                "failure_rate_alert_threshold": 0.2
-              }
+        {
+          "batch_processing_config": {
+            "max_concurrent_jobs": 4,
+            "job_timeout_minutes": 120,
+            "retry_delay_minutes": 5,
+            "memory_limit_gb": 8.0,
+            "cpu_limit_percent": 80.0,
+            "base_output_directory": "batch_results",
+            "compress_results": true,
+            "cleanup_intermediate_files": true,
+            "enable_progress_monitoring": true,
+            "log_level": "INFO"
+          },
+          "base_config": {
+            "confidence_level": 0.95,
+            "bootstrap_iterations": 1000,
+            "enable_robustness_tests": true
+          },
+          "periods": [
+            ["2008-01-01", "2015-12-31"],
+            ["2016-01-01", "2023-12-31"]
+          ],
+          "specifications": ["default", "alternative"],
+          "specifications_config": {
+            "default": {
+              "h1_confidence_proxy": "consumer_confidence"
+            },
+            "alternative": {
+              "h1_confidence_proxy": "financial_stress_index"
             }
+          },
+          "resource_monitoring": {
+            "enable_system_monitoring": true,
+            "monitoring_interval_seconds": 30,
+            "cpu_alert_threshold": 90.0,
+            "memory_alert_threshold": 85.0,
+            "disk_alert_threshold": 90.0,
+            "job_timeout_alert_minutes": 180,
+            "failure_rate_alert_threshold": 0.2
+          }
+        }
 
-            """,
+        """,
         "basic": """
-            {
-              "batch_processing_config": {
-                "max_concurrent_jobs": 2,
-                "base_output_directory": "batch_results"
-              },
-              "base_config": {
-                "confidence_level": 0.95,
-                "bootstrap_iterations": 200
-              },
-              "periods": [["2008-01-01", "2015-12-31"]],
-              "specifications": ["default"]
-            }
+        {
+          "batch_processing_config": {
+            "max_concurrent_jobs": 2,
+            "base_output_directory": "batch_results"
+          },
+          "base_config": {
+            "confidence_level": 0.95,
+            "bootstrap_iterations": 200
+          },
+          "periods": [["2008-01-01", "2015-12-31"]],
+          "specifications": ["default"]
+        }
 
-            """,
+        """,
     ]
 }

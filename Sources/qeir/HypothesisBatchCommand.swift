@@ -35,9 +35,11 @@ struct HypothesisBatch: AsyncParsableCommand {
     @Option(help: "Retries after a failed attempt.") var maxRetries: Int?
     @Flag(help: "gzip result files (overrides compress_results).") var compressResults = false
     @Flag(help: "Remove intermediate files after success.") var cleanupIntermediate = false
-    @Option(help: "POST a JSON notification here when the batch ends or an alert fires.") var notificationWebhook: String?
+    @Option(help: "POST a JSON notification here when the batch ends or an alert fires.") var notificationWebhook:
+        String?
     @Option(help: "Environment variable holding the webhook's HMAC secret.") var webhookSecretEnv: String?
-    @Option(help: "E-mail notifications to this address (needs --smtp-url and --smtp-from).") var notificationEmail: String?
+    @Option(help: "E-mail notifications to this address (needs --smtp-url and --smtp-from).") var notificationEmail:
+        String?
     @Option(help: "SMTP server, smtp://host:587 (STARTTLS required) or smtps://host:465.") var smtpUrl: String?
     @Option(help: "Sender address.") var smtpFrom: String?
     @Option(help: "SMTP user; the password is read from QEIR_SMTP_PASSWORD, never from a flag.") var smtpUser: String?
@@ -51,8 +53,12 @@ struct HypothesisBatch: AsyncParsableCommand {
     @Option(help: "FRED cache directory (for --data-source fred or cache).") var fredCache: String?
 
     func validate() throws {
-        if let maxWorkers, maxWorkers < 1 { throw ValidationError("--max-workers must be at least 1; got \(maxWorkers).") }
-        if let maxRetries, maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more; got \(maxRetries).") }
+        if let maxWorkers, maxWorkers < 1 {
+            throw ValidationError("--max-workers must be at least 1; got \(maxWorkers).")
+        }
+        if let maxRetries, maxRetries < 0 {
+            throw ValidationError("--max-retries must be 0 or more; got \(maxRetries).")
+        }
         if let monitoringInterval, monitoringInterval < 1 {
             throw ValidationError("--monitoring-interval must be at least 1 second; got \(monitoringInterval).")
         }
@@ -60,7 +66,9 @@ struct HypothesisBatch: AsyncParsableCommand {
         if notificationEmail != nil && (smtpUrl == nil || smtpFrom == nil) {
             throw ValidationError("--notification-email needs --smtp-url and --smtp-from.")
         }
-        if dataSource == .cache && fredCache == nil { throw ValidationError("--data-source cache needs --fred-cache DIR.") }
+        if dataSource == .cache && fredCache == nil {
+            throw ValidationError("--data-source cache needs --fred-cache DIR.")
+        }
     }
 
     func run() async throws {
@@ -72,9 +80,13 @@ struct HypothesisBatch: AsyncParsableCommand {
         }
         if let specifications {
             let wanted = specifications.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            for name in wanted where !configuration.specifications.contains(name) && configuration.specificationsConfig[name] == nil && name != "default" {
+            for name in wanted
+            where !configuration.specifications.contains(name) && configuration.specificationsConfig[name] == nil
+                && name != "default"
+            {
                 throw ValidationError(
-                    "--specifications: '\(name)' is not in \(config) (it lists \(configuration.specifications.joined(separator: ", "))).")
+                    "--specifications: '\(name)' is not in \(config) (it lists \(configuration.specifications.joined(separator: ", ")))."
+                )
             }
             configuration.specifications = wanted
         }
@@ -82,7 +94,8 @@ struct HypothesisBatch: AsyncParsableCommand {
         if configuration.specifications.isEmpty { configuration.specifications = ["default"] }
         guard !configuration.periods.isEmpty else {
             throw ValidationError(
-                "\(config) defines no periods, so there are no jobs to run. Add \"periods\": [[\"2008-01-01\", \"2015-12-31\"]] or pass --periods 2008-2015.")
+                "\(config) defines no periods, so there are no jobs to run. Add \"periods\": [[\"2008-01-01\", \"2015-12-31\"]] or pass --periods 2008-2015."
+            )
         }
         let outputDirectory = URL(
             fileURLWithPath: output ?? configuration.processing.baseOutputDirectory, isDirectory: true)
@@ -90,10 +103,12 @@ struct HypothesisBatch: AsyncParsableCommand {
         let exists = FileManager.default.fileExists(atPath: layout.store.path)
         if exists && !resume {
             throw ValidationError(
-                "'\(outputDirectory.path)' already holds a batch. Pass --resume to continue it, or choose another --output.")
+                "'\(outputDirectory.path)' already holds a batch. Pass --resume to continue it, or choose another --output."
+            )
         }
         if resume && !exists {
-            FileHandle.standardError.write(Data("note: nothing to resume in \(outputDirectory.path); starting a new batch\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: nothing to resume in \(outputDirectory.path); starting a new batch\n".utf8))
         }
 
         let source = try makeSource()
@@ -120,14 +135,18 @@ struct HypothesisBatch: AsyncParsableCommand {
         let handlers: [String: any JobHandler] = [HypothesisJobs.handlerName: HypothesisJobHandler(source: source)]
 
         if enableScheduling, let schedule {
-            try await runScheduled(schedule, configuration: configuration, jobs: jobs, handlers: handlers, options: options)
+            try await runScheduled(
+                schedule, configuration: configuration, jobs: jobs, handlers: handlers, options: options)
             return
         }
 
         let run = BatchRun(configuration: configuration, jobs: jobs, handlers: handlers, options: options)
         let signals = try await ShutdownSignals { _, count in
             FileHandle.standardError.write(
-                Data((count == 1 ? "\nstopping: running jobs get a grace period (Ctrl-C again to stop now)\n" : "\nstopping now\n").utf8))
+                Data(
+                    (count == 1
+                        ? "\nstopping: running jobs get a grace period (Ctrl-C again to stop now)\n"
+                        : "\nstopping now\n").utf8))
             await run.shutdown(grace: count == 1 ? nil : .zero)
         }
         defer { signals.cancel() }
@@ -142,19 +161,23 @@ struct HypothesisBatch: AsyncParsableCommand {
             "\(summary[.succeeded]) succeeded, \(summary[.failed]) failed, \(summary[.skipped]) skipped, \(summary[.cancelled]) cancelled\(summary.interrupted ? " (interrupted; --resume continues)" : "")"
         )
         print("results: \(layout.jobs.path)")
-        for url in result.reports + comparison where url.lastPathComponent.hasSuffix(".html") || url.lastPathComponent.hasPrefix("comparison.txt") {
+        for url in result.reports + comparison
+        where url.lastPathComponent.hasSuffix(".html") || url.lastPathComponent.hasPrefix("comparison.txt") {
             print("report: \(url.path)")
         }
         if !summary.allSucceeded || summary.interrupted { throw ExitCode(1) }
     }
 
     func makeSource() throws -> any SeriesSource {
-        let key = ProcessInfo.processInfo.environment["FRED_API_KEY"].map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let key =
+            ProcessInfo.processInfo.environment["FRED_API_KEY"].map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         let kind = dataSource ?? (key.isEmpty ? .embedded : .fred)
         switch kind {
         case .embedded:
             FileHandle.standardError.write(
-                Data("data source: the embedded offline FRED snapshot (no API key needed; set FRED_API_KEY for live FRED data)\n".utf8))
+                Data(
+                    "data source: the embedded offline FRED snapshot (no API key needed; set FRED_API_KEY for live FRED data)\n"
+                        .utf8))
             return try EmbeddedSeriesSource()
         case .fred, .cache:
             let connection = try FRED.Connection.parse(
@@ -238,10 +261,14 @@ struct HypothesisBatch: AsyncParsableCommand {
         var settings = ProcessorConfiguration(configuration.processing)
         settings.outputDirectory = layout.jobs
         if let workers = options.maxWorkers { settings.maxConcurrentJobs = workers }
-        let processor = BatchProcessor(store: try SQLiteJobStore(path: layout.store), handlers: handlers, configuration: settings)
-        let batch = ScheduledBatch(id: "hypothesis", schedule: schedule) { (_: ScheduledSlot) throws(BatchError) -> [JobSpec] in jobs }
+        let processor = BatchProcessor(
+            store: try SQLiteJobStore(path: layout.store), handlers: handlers, configuration: settings)
+        let batch = ScheduledBatch(id: "hypothesis", schedule: schedule) {
+            (_: ScheduledSlot) throws(BatchError) -> [JobSpec] in jobs
+        }
         let scheduler = try ScheduledBatchProcessor(processor: processor, schedules: [batch])
-        let signals = try await ShutdownSignals { _, count in await scheduler.shutdown(grace: count == 1 ? nil : .zero) }
+        let signals = try await ShutdownSignals { _, count in await scheduler.shutdown(grace: count == 1 ? nil : .zero)
+        }
         defer { signals.cancel() }
         if let next = schedule.nextFireDate(after: Date()) {
             FileHandle.standardError.write(Data("scheduled: next run \(next.formatted(.iso8601)); Ctrl-C stops\n".utf8))
@@ -260,7 +287,12 @@ final class LiveProgress: Sendable {
         guard !quiet else { return }
         // Plain logs get a line per change of the counts, not per event.
         let counts = "\(progress.done) \(progress.running) \(progress.failed)"
-        guard terminal || last.withLock({ previous in defer { previous = counts }; return previous != counts }) else { return }
+        guard
+            terminal
+                || last.withLock({ previous in
+                    defer { previous = counts }; return previous != counts
+                })
+        else { return }
         if terminal {
             FileHandle.standardError.write(Data("\r\u{1B}[K\(progress.line)".utf8))
         } else {
@@ -280,7 +312,8 @@ struct HypothesisTest: AsyncParsableCommand {
 
     @Option(help: "1 (threshold: central-bank reaction), 2 (local projections: investment) or 3 (VAR: international).")
     var hypothesis: Int
-    @Option(help: "A batch configuration file; its base_config (and --specification's overlay) is used.") var config: String?
+    @Option(help: "A batch configuration file; its base_config (and --specification's overlay) is used.") var config:
+        String?
     @Option(help: "The period, e.g. 2008-2015.") var period: String = "2008-2015"
     @Option(help: "The specification.") var specification: String = "default"
     @Option(help: "text or json.") var format: String = "text"
@@ -290,7 +323,9 @@ struct HypothesisTest: AsyncParsableCommand {
             throw ValidationError("--hypothesis must be 1, 2 or 3; got \(hypothesis).")
         }
         let parsedPeriod: BatchPeriod
-        do { parsedPeriod = try BatchPeriod(shorthand: period) } catch { throw ValidationError("--period: \(error.message)") }
+        do { parsedPeriod = try BatchPeriod(shorthand: period) } catch {
+            throw ValidationError("--period: \(error.message)")
+        }
         var base: ConfigValue = .object([:])
         if let config {
             let file = try BatchConfigurationFile.load(config)
@@ -298,7 +333,8 @@ struct HypothesisTest: AsyncParsableCommand {
         }
         guard case .object(var members) = base else { throw ValidationError("base_config must be an object.") }
         members["hypotheses"] = .array([.integer(chosen.rawValue)])
-        let payload = HypothesisJobPayload(configuration: .object(members), period: parsedPeriod, specification: specification)
+        let payload = HypothesisJobPayload(
+            configuration: .object(members), period: parsedPeriod, specification: specification)
         let handler = HypothesisJobHandler(source: try EmbeddedSeriesSource())
         let (result, _) = try await handler.execute(payload)
         switch format {

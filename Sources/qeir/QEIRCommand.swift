@@ -10,7 +10,9 @@ struct QEIRCommand: AsyncParsableCommand {
         commandName: "qeir",
         abstract: "Hypothesis tests about quantitative easing and investment, at batch scale.",
         version: "0.1.0",
-        subcommands: [Regress.self, Threshold.self, BootstrapCommand.self, FRED.self, HypothesisCommand.self, ConfigCommand.self]
+        subcommands: [
+            Regress.self, Threshold.self, BootstrapCommand.self, FRED.self, HypothesisCommand.self, ConfigCommand.self,
+        ]
     )
 
     static func main() async {

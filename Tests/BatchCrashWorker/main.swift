@@ -44,7 +44,8 @@ do {
         let id = try JobID(String(format: "job%03d", index))
         // Every fifth job depends on the one before it: dependencies must survive crashes too.
         let dependencies = index % 5 == 4 ? [try JobID(String(format: "job%03d", index - 1))] : []
-        jobs.append(JobSpec(id: id, handler: "work", payload: .integer(index), priority: index % 3, dependencies: dependencies))
+        jobs.append(
+            JobSpec(id: id, handler: "work", payload: .integer(index), priority: index % 3, dependencies: dependencies))
     }
     var configuration = ProcessorConfiguration()
     configuration.maxConcurrentJobs = concurrency

@@ -24,7 +24,9 @@ struct BatchCrashTests {
     /// Where the worker's standard error goes (appended), beside the handler log.
     func stderrURL(_ log: URL) -> URL {
         let url = log.deletingLastPathComponent().appendingPathComponent("worker-stderr.txt")
-        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) {
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
         return url
     }
 
@@ -104,7 +106,9 @@ struct BatchCrashTests {
             if succeeded.count == jobCount { break }
         }
         let workerErrors = (try? String(contentsOf: stderrURL(log), encoding: .utf8)) ?? ""
-        #expect(kills >= 20, "only \(kills) kills landed mid-batch (delays \(delays)); worker stderr: \(workerErrors.suffix(2000))")
+        #expect(
+            kills >= 20,
+            "only \(kills) kills landed mid-batch (delays \(delays)); worker stderr: \(workerErrors.suffix(2000))")
         // Many kills must cut a handler off mid-run, not only hit start-up.
         #expect(killsMidHandler >= 10, "only \(killsMidHandler) kills cut a handler off")
 
@@ -116,7 +120,9 @@ struct BatchCrashTests {
         let reader = try SQLiteJobStore(path: store)
         let records = try await reader.jobs(in: nil)
         #expect(records.count == jobCount)
-        #expect(records.allSatisfy { $0.state == .succeeded }, "states: \(Dictionary(grouping: records, by: \.state).mapValues(\.count))")
+        #expect(
+            records.allSatisfy { $0.state == .succeeded },
+            "states: \(Dictionary(grouping: records, by: \.state).mapValues(\.count))")
         // Every job ends exactly once: one transition into `succeeded` each.
         let transitions = try await reader.transitions(of: nil, after: 0, limit: 1_000_000)
         let successes = Dictionary(grouping: transitions.filter { $0.to == .succeeded }, by: \.jobID)

@@ -14,7 +14,11 @@ final class ExecutionLog: Sendable {
     func count(_ entry: String) -> Int { entries.withLock { $0.filter { $0 == entry }.count } }
     func index(_ entry: String) -> Int? { entries.withLock { $0.firstIndex(of: entry) } }
 
-    func enter() { active.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) } }
+    func enter() {
+        active.withLock {
+            $0.now += 1; $0.peak = max($0.peak, $0.now)
+        }
+    }
     func leave() { active.withLock { $0.now -= 1 } }
     var peak: Int { active.withLock { $0.peak } }
 }
@@ -23,7 +27,7 @@ final class ExecutionLog: Sendable {
 protocol ProcessorFixtures {}
 
 extension ProcessorFixtures {
-    func id(_ text: String) -> JobID { try! JobID(text) }
+    func id(_ text: String) -> JobID { JobID(rawValue: text)! }
 
     func job(
         _ name: String, handler: String = "work", priority: Int = 0, dependsOn: [String] = [], maxRetries: Int = 0,
@@ -93,7 +97,8 @@ struct BatchProcessorTests: ProcessorFixtures {
     func priorities() async throws {
         let log = ExecutionLog()
         let processor = BatchProcessor(
-            store: InMemoryJobStore(), handlers: ["work": loggingHandler(log)], configuration: fastConfiguration(concurrency: 1))
+            store: InMemoryJobStore(), handlers: ["work": loggingHandler(log)],
+            configuration: fastConfiguration(concurrency: 1))
         try await processor.submit([
             job("low1", priority: 0), job("high1", priority: 5), job("low2", priority: 0), job("mid", priority: 2),
             job("high2", priority: 5),
@@ -148,12 +153,15 @@ struct BatchProcessorTests: ProcessorFixtures {
         let clock = ManualBatchClock()
         let calls = Mutex(0)
         let handler = ClosureJobHandler { _ in
-            let n = calls.withLock { $0 += 1; return $0 }
+            let n = calls.withLock {
+                $0 += 1; return $0
+            }
             if n < 4 { throw BatchError(.invalidValue, "transient \(n)") }
             return JobOutput(result: .integer(n))
         }
         var configuration = ProcessorConfiguration()
-        configuration.retry = RetryPolicy(initialDelay: .seconds(300), multiplier: 2, maximumDelay: .seconds(900), jitter: 0.1)
+        configuration.retry = RetryPolicy(
+            initialDelay: .seconds(300), multiplier: 2, maximumDelay: .seconds(900), jitter: 0.1)
         let processor = BatchProcessor(
             store: InMemoryJobStore(), handlers: ["work": handler], configuration: configuration, clock: clock)
         let stream = processor.events()
@@ -193,7 +201,9 @@ struct BatchProcessorTests: ProcessorFixtures {
     func timeout() async throws {
         let attempts = Mutex(0)
         let handler = ClosureJobHandler { _ in
-            let n = attempts.withLock { $0 += 1; return $0 }
+            let n = attempts.withLock {
+                $0 += 1; return $0
+            }
             if n == 1 { try await Task.sleep(for: .seconds(60)) }
             return JobOutput(result: .integer(n))
         }
@@ -267,7 +277,8 @@ struct BatchProcessorTests: ProcessorFixtures {
             try await Task.sleep(for: .seconds(60))
             return JobOutput()
         }
-        let processor = BatchProcessor(store: store, handlers: ["work": slow], configuration: fastConfiguration(concurrency: 2))
+        let processor = BatchProcessor(
+            store: store, handlers: ["work": slow], configuration: fastConfiguration(concurrency: 2))
         try await processor.submit([job("a"), job("b"), job("c")])
         let run = Task { try await processor.run() }
         var iterator = started.stream.makeAsyncIterator()
@@ -283,7 +294,8 @@ struct BatchProcessorTests: ProcessorFixtures {
         }
         // A new processor on the same store finishes the work.
         let log = ExecutionLog()
-        let second = BatchProcessor(store: store, handlers: ["work": loggingHandler(log)], configuration: fastConfiguration())
+        let second = BatchProcessor(
+            store: store, handlers: ["work": loggingHandler(log)], configuration: fastConfiguration())
         let done = try await second.run()
         #expect(done[.succeeded] == 3)
     }
@@ -349,9 +361,11 @@ struct BatchProcessorTests: ProcessorFixtures {
         configuration.outputDirectory = directory.url
         configuration.compressResults = true
         configuration.cleanupIntermediateFiles = true
-        let processor = BatchProcessor(store: InMemoryJobStore(), handlers: ["fit": handler], configuration: configuration)
+        let processor = BatchProcessor(
+            store: InMemoryJobStore(), handlers: ["fit": handler], configuration: configuration)
         let events = collect(processor)
-        var spec = JobSpec(id: id("first"), handler: "fit", payload: ["x": 1], seed: 42, intermediateFiles: ["scratch.tmp"])
+        var spec = JobSpec(
+            id: id("first"), handler: "fit", payload: ["x": 1], seed: 42, intermediateFiles: ["scratch.tmp"])
         try await processor.submit([spec])
         try await processor.run()
         let jobDirectory = directory.url.appendingPathComponent("first")
@@ -386,10 +400,14 @@ struct BatchProcessorTests: ProcessorFixtures {
         let unknown = await #expect(throws: BatchError.self) { try await processor.submit([job("x", handler: "nope")]) }
         #expect(unknown?.message.contains("nope") == true)
         let cycle = await #expect(throws: BatchError.self) {
-            try await processor.submit([job("a", dependsOn: ["c"]), job("b", dependsOn: ["a"]), job("c", dependsOn: ["b"])])
+            try await processor.submit([
+                job("a", dependsOn: ["c"]), job("b", dependsOn: ["a"]), job("c", dependsOn: ["b"]),
+            ])
         }
         #expect(cycle?.context["cycle"] == "a -> c -> b -> a")
-        let missing = await #expect(throws: BatchError.self) { try await processor.submit([job("y", dependsOn: ["ghost"])]) }
+        let missing = await #expect(throws: BatchError.self) {
+            try await processor.submit([job("y", dependsOn: ["ghost"])])
+        }
         #expect(missing?.message.contains("ghost") == true)
         #expect(await store.jobs(in: nil).map(\.id) == [id("kept")])
         #expect(throws: BatchError.self) { try JobID("../../etc") }
@@ -398,7 +416,8 @@ struct BatchProcessorTests: ProcessorFixtures {
     @Test("the event stream reports each job's life in order and ends with the run")
     func eventOrder() async throws {
         let processor = BatchProcessor(
-            store: InMemoryJobStore(), handlers: ["work": loggingHandler(ExecutionLog())], configuration: fastConfiguration())
+            store: InMemoryJobStore(), handlers: ["work": loggingHandler(ExecutionLog())],
+            configuration: fastConfiguration())
         let events = collect(processor)
         try await processor.submit([job("a"), job("b", dependsOn: ["a"])])
         try await processor.run()
@@ -444,7 +463,8 @@ struct BatchProcessorTests: ProcessorFixtures {
             let base = min(1000, 60 * pow(3.0, Double(failure - 1)))
             let seconds = Double(policy.delay(afterFailure: failure, job: id("j")).components.seconds)
             #expect(seconds >= base - 1 && seconds <= base * 1.25)
-            #expect(policy.delay(afterFailure: failure, job: id("j")) == policy.delay(afterFailure: failure, job: id("j")))
+            #expect(
+                policy.delay(afterFailure: failure, job: id("j")) == policy.delay(afterFailure: failure, job: id("j")))
         }
         let spread = Set((0..<50).map { policy.delay(afterFailure: 1, job: id("job\($0)")) })
         #expect(spread.count > 40)

@@ -26,7 +26,8 @@ struct BatchPropertyTests: ProcessorFixtures {
         return specs.shuffled(using: &generator)
     }
 
-    @Test("random DAGs: dependencies end before dependents start; failures skip exactly their descendants",
+    @Test(
+        "random DAGs: dependencies end before dependents start; failures skip exactly their descendants",
         arguments: [(UInt64(1), 1), (2, 2), (3, 4), (4, 3), (5, 1), (6, 4)])
     func randomDAGs(seed: UInt64, concurrency: Int) async throws {
         var generator = SeededGenerator(state: seed &* 7919)
@@ -43,7 +44,8 @@ struct BatchPropertyTests: ProcessorFixtures {
             return JobOutput()
         }
         let processor = BatchProcessor(
-            store: InMemoryJobStore(), handlers: ["work": handler], configuration: fastConfiguration(concurrency: concurrency))
+            store: InMemoryJobStore(), handlers: ["work": handler],
+            configuration: fastConfiguration(concurrency: concurrency))
         try await processor.submit(specs)
         let summary = try await processor.run()
         #expect(log.peak <= concurrency)
@@ -55,7 +57,8 @@ struct BatchPropertyTests: ProcessorFixtures {
             if let known = expected[id] { return known }
             let spec = byID[id]!
             let result: JobState =
-                spec.dependencies.contains { state($0) != .succeeded } ? .skipped : (spec.payload == "fail" ? .failed : .succeeded)
+                spec.dependencies.contains { state($0) != .succeeded }
+                ? .skipped : (spec.payload == "fail" ? .failed : .succeeded)
             expected[id] = result
             return result
         }
@@ -79,13 +82,15 @@ struct BatchPropertyTests: ProcessorFixtures {
         }
     }
 
-    @Test("with one slot, every start is the best ready job: highest priority, then submission order",
+    @Test(
+        "with one slot, every start is the best ready job: highest priority, then submission order",
         arguments: [UInt64(11), 12, 13])
     func priorityOrder(seed: UInt64) async throws {
         let specs = randomBatch(seed: seed, size: 40, failing: [])
         let log = ExecutionLog()
         let processor = BatchProcessor(
-            store: InMemoryJobStore(), handlers: ["work": loggingHandler(log)], configuration: fastConfiguration(concurrency: 1))
+            store: InMemoryJobStore(), handlers: ["work": loggingHandler(log)],
+            configuration: fastConfiguration(concurrency: 1))
         try await processor.submit(specs)
         try await processor.run()
         let order = log.all.filter { $0.hasPrefix("start ") }.map { try! JobID(String($0.dropFirst(6))) }

@@ -5,7 +5,7 @@ import Testing
 @Suite("ContentHash")
 struct ContentHashTests {
     let spec = JobSpec(
-        id: try! JobID("any_id"), name: "ignored", handler: "fit",
+        id: JobID(rawValue: "any_id")!, name: "ignored", handler: "fit",
         payload: ["c": true, "a": [1, 2.5, "x\"y\n"], "b": nil], priority: 9, maxRetries: 1, tags: ["t"],
         inputs: ["vintage": "2022-10-01", "b": "2"], seed: 42)
 
@@ -19,7 +19,9 @@ struct ContentHashTests {
                 == "sha256:0436c33f2df2f403740e1149f0f1eb68ba1601fe66c38ba16d7de39c40357dc2")
     }
 
-    @Test("id, name, priority, tags, retries and timeout do not change the hash; payload, inputs, seed, handler and version do")
+    @Test(
+        "id, name, priority, tags, retries and timeout do not change the hash; payload, inputs, seed, handler and version do"
+    )
     func whatCounts() throws {
         let base = ContentHash.of(spec, libraryVersion: "0.5.0")
         var same = spec

@@ -73,20 +73,26 @@ struct ScheduledBatchProcessorTests: ProcessorFixtures {
         #expect(await store.jobs(in: nil).count == 2)
     }
 
-    @Test("missed slots after downtime follow the policy and are counted", arguments: [
-        (MissedRunPolicy.latest, 1), (MissedRunPolicy.skip, 0), (MissedRunPolicy.all(cap: 2), 2),
-    ])
+    @Test(
+        "missed slots after downtime follow the policy and are counted",
+        arguments: [
+            (MissedRunPolicy.latest, 1), (MissedRunPolicy.skip, 0), (MissedRunPolicy.all(cap: 2), 2),
+        ])
     func missedRuns(policy: MissedRunPolicy, expectedRuns: Int) async throws {
         let store = InMemoryJobStore()
         // A first scheduler ran the 3 March slot, then the machine was down until 7 March 10:00.
-        let before = try scheduler(store: store, clock: ManualBatchClock(start: utc(8)), batches: [try daily(missed: policy)])
+        let before = try scheduler(
+            store: store, clock: ManualBatchClock(start: utc(8)), batches: [try daily(missed: policy)])
         try await before.tick(now: utc(9, 0, second: 1))
         // Finish that run so that overlap does not interfere.
         for _ in 0..<2 {
-            let claimed = try await store.claim(owner: "w", limit: 10, now: utc(9, 1), leaseDuration: .seconds(60)).claimed
-            _ = await store.complete(claimed.map { Completion(lease: $0.lease, outcome: .succeeded(result: .null)) }, now: utc(9, 2))
+            let claimed = try await store.claim(owner: "w", limit: 10, now: utc(9, 1), leaseDuration: .seconds(60))
+                .claimed
+            _ = await store.complete(
+                claimed.map { Completion(lease: $0.lease, outcome: .succeeded(result: .null)) }, now: utc(9, 2))
         }
-        let after = try scheduler(store: store, clock: ManualBatchClock(start: utc(day: 7, 10)), batches: [try daily(missed: policy)])
+        let after = try scheduler(
+            store: store, clock: ManualBatchClock(start: utc(day: 7, 10)), batches: [try daily(missed: policy)])
         let firings = try await after.tick(now: utc(day: 7, 10))
         #expect(firings.count == expectedRuns)
         #expect(firings.allSatisfy { $0.slot.caughtUp })
@@ -109,12 +115,18 @@ struct ScheduledBatchProcessorTests: ProcessorFixtures {
             store: queueStore, clock: ManualBatchClock(start: utc(8)), batches: [try daily(overlap: .queueOne)])
         try await queueing.tick(now: utc(9, 0, second: 1))
         #expect(try await queueing.tick(now: utc(day: 4, 9, 0, second: 1)).map(\.outcome) == [.queued])
-        #expect(try await queueing.tick(now: utc(day: 5, 9, 0, second: 1)).map(\.outcome) == [.queued, .skippedOverlap])
+        #expect(
+            try await queueing.tick(now: utc(day: 5, 9, 0, second: 1)).map(\.outcome) == [.queued, .skippedOverlap])
         // The first run ends; the queued slot (4 March) fires on the next pass.
-        let claimed = try await queueStore.claim(owner: "w", limit: 10, now: utc(day: 5, 10), leaseDuration: .seconds(60)).claimed
-        _ = await queueStore.complete(claimed.map { Completion(lease: $0.lease, outcome: .succeeded(result: .null)) }, now: utc(day: 5, 10))
-        let more = try await queueStore.claim(owner: "w", limit: 10, now: utc(day: 5, 10), leaseDuration: .seconds(60)).claimed
-        _ = await queueStore.complete(more.map { Completion(lease: $0.lease, outcome: .succeeded(result: .null)) }, now: utc(day: 5, 10))
+        let claimed = try await queueStore.claim(
+            owner: "w", limit: 10, now: utc(day: 5, 10), leaseDuration: .seconds(60)
+        ).claimed
+        _ = await queueStore.complete(
+            claimed.map { Completion(lease: $0.lease, outcome: .succeeded(result: .null)) }, now: utc(day: 5, 10))
+        let more = try await queueStore.claim(owner: "w", limit: 10, now: utc(day: 5, 10), leaseDuration: .seconds(60))
+            .claimed
+        _ = await queueStore.complete(
+            more.map { Completion(lease: $0.lease, outcome: .succeeded(result: .null)) }, now: utc(day: 5, 10))
         let fired = try await queueing.tick(now: utc(day: 5, 10, 1))
         #expect(fired.map(\.slot.time) == [utc(day: 4, 9)])
         #expect(fired.first.map { if case .submitted = $0.outcome { true } else { false } } == true)
@@ -125,7 +137,11 @@ struct ScheduledBatchProcessorTests: ProcessorFixtures {
         let clock = ManualBatchClock(start: utc(8, 59))
         let seen = Mutex<[String]>([])
         let handler = ClosureJobHandler { context in
-            seen.withLock { $0.append("\(context.job.id) \(context.scheduledTime.map { $0.formatted(.iso8601) } ?? "-") \(context.caughtUp)") }
+            seen.withLock {
+                $0.append(
+                    "\(context.job.id) \(context.scheduledTime.map { $0.formatted(.iso8601) } ?? "-") \(context.caughtUp)"
+                )
+            }
             return JobOutput()
         }
         let store = InMemoryJobStore()
@@ -145,9 +161,10 @@ struct ScheduledBatchProcessorTests: ProcessorFixtures {
         clock.advance(by: .seconds(1))
         let summary = try await run.value
         #expect(summary[.succeeded] == 2)
-        #expect(seen.withLock { $0 } == [
-            "fetch_20250303T090000Z 2025-03-03T09:00:00Z false", "fit_20250303T090000Z 2025-03-03T09:00:00Z false",
-        ])
+        #expect(
+            seen.withLock { $0 } == [
+                "fetch_20250303T090000Z 2025-03-03T09:00:00Z false", "fit_20250303T090000Z 2025-03-03T09:00:00Z false",
+            ])
     }
 
     @Test("duplicate schedule ids are rejected")

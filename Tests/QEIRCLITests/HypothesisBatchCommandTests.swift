@@ -25,7 +25,9 @@ struct HypothesisBatchCommandTests {
             to: "batch_config.json")
     }
 
-    @Test("a 2 × 2 batch on the embedded data: results, manifests, metrics, reports; the specifications differ; a rerun refuses, --resume repeats nothing")
+    @Test(
+        "a 2 × 2 batch on the embedded data: results, manifests, metrics, reports; the specifications differ; a rerun refuses, --resume repeats nothing"
+    )
     func batch() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -36,11 +38,13 @@ struct HypothesisBatchCommandTests {
         #expect(first.stderr.contains("embedded offline FRED snapshot"))
         #expect(first.stdout.contains("4 succeeded, 0 failed"))
 
-        let ids = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("jobs").path).sorted()
-        #expect(ids == [
-            "hypothesis_alternative_20080101_20151231", "hypothesis_alternative_20160101_20220930",
-            "hypothesis_default_20080101_20151231", "hypothesis_default_20160101_20220930",
-        ])
+        let ids = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("jobs").path)
+            .sorted()
+        #expect(
+            ids == [
+                "hypothesis_alternative_20080101_20151231", "hypothesis_alternative_20160101_20220930",
+                "hypothesis_default_20080101_20151231", "hypothesis_default_20160101_20220930",
+            ])
         func result(_ id: String) throws -> [String: Any] {
             let data = try Data(contentsOf: output.appendingPathComponent("jobs/\(id)/result.json"))
             return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -53,19 +57,26 @@ struct HypothesisBatchCommandTests {
         // The default and alternative specifications use different data and give different results.
         let defaultResult = try result("hypothesis_default_20080101_20151231")
         let alternativeResult = try result("hypothesis_alternative_20080101_20151231")
-        let defaultText = String(decoding: try JSONSerialization.data(withJSONObject: defaultResult["results"]!), as: UTF8.self)
-        let alternativeText = String(decoding: try JSONSerialization.data(withJSONObject: alternativeResult["results"]!), as: UTF8.self)
+        let defaultText = String(
+            decoding: try JSONSerialization.data(withJSONObject: defaultResult["results"]!), as: UTF8.self)
+        let alternativeText = String(
+            decoding: try JSONSerialization.data(withJSONObject: alternativeResult["results"]!), as: UTF8.self)
         #expect(defaultText != alternativeText)
         #expect(defaultText.contains("UNRATE") || defaultText.contains("unemployment"))
         #expect(alternativeText.contains("KCFSI"))
 
-        for name in ["monitoring.db", "reports/report.html", "reports/report.json", "reports/job_metrics.csv", "reports/comparison.txt"] {
+        for name in [
+            "monitoring.db", "reports/report.html", "reports/report.json", "reports/job_metrics.csv",
+            "reports/comparison.txt",
+        ] {
             #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path), "\(name)")
         }
         let report = try String(contentsOf: output.appendingPathComponent("reports/report.json"), encoding: .utf8)
         #expect(report.contains("hypothesis_default_20080101_20151231"))
 
-        let list = try await qeir(["hypothesis", "batch-manage", "list", "--output", output.path, "--status", "succeeded"])
+        let list = try await qeir([
+            "hypothesis", "batch-manage", "list", "--output", output.path, "--status", "succeeded",
+        ])
         #expect(list.status == 0)
         #expect(list.stdout.split(separator: "\n").count == 5)
 
@@ -73,13 +84,17 @@ struct HypothesisBatchCommandTests {
         let again = try await qeir(["hypothesis", "batch", "--config", config.path, "--output", output.path])
         #expect(again.status == 2)
         #expect(again.stderr.contains("--resume"))
-        let resumed = try await qeir(["hypothesis", "batch", "--config", config.path, "--output", output.path, "--resume"])
+        let resumed = try await qeir([
+            "hypothesis", "batch", "--config", config.path, "--output", output.path, "--resume",
+        ])
         #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
         let after = try Data(contentsOf: output.appendingPathComponent("jobs/\(ids[0])/manifest.json"))
         #expect(after == manifestData)
     }
 
-    @Test("killing the CLI mid-batch (SIGKILL) and re-running with --resume finishes the batch without repeating finished jobs")
+    @Test(
+        "killing the CLI mid-batch (SIGKILL) and re-running with --resume finishes the batch without repeating finished jobs"
+    )
     func killAndResume() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -91,7 +106,9 @@ struct HypothesisBatchCommandTests {
         let output = directory.url.appendingPathComponent("out")
         let process = Process()
         process.executableURL = builtExecutableURL("qeir")
-        process.arguments = ["hypothesis", "batch", "--config", config.path, "--output", output.path, "--max-workers", "1"]
+        process.arguments = [
+            "hypothesis", "batch", "--config", config.path, "--output", output.path, "--max-workers", "1",
+        ]
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -99,7 +116,9 @@ struct HypothesisBatchCommandTests {
         let jobs = output.appendingPathComponent("jobs")
         @Sendable func finished() -> [String] {
             let ids = (try? FileManager.default.contentsOfDirectory(atPath: jobs.path)) ?? []
-            return ids.filter { FileManager.default.fileExists(atPath: jobs.appendingPathComponent("\($0)/manifest.json").path) }.sorted()
+            return ids.filter {
+                FileManager.default.fileExists(atPath: jobs.appendingPathComponent("\($0)/manifest.json").path)
+            }.sorted()
         }
         // Kill soon after the first job has written its results (off the cooperative pool: this
         // polls); a little later most of the time, so that its success is usually committed.
@@ -123,7 +142,9 @@ struct HypothesisBatchCommandTests {
         #expect(!committed.isEmpty && committed.count < 4, "committed before the kill: \(committed)")
         let before = try committed.map { try Data(contentsOf: jobs.appendingPathComponent("\($0)/manifest.json")) }
 
-        let resumed = try await qeir(["hypothesis", "batch", "--config", config.path, "--output", output.path, "--resume"])
+        let resumed = try await qeir([
+            "hypothesis", "batch", "--config", config.path, "--output", output.path, "--resume",
+        ])
         #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
         #expect(resumed.stdout.contains("4 succeeded"))
         #expect(finished().count == 4)
@@ -136,8 +157,11 @@ struct HypothesisBatchCommandTests {
     func configurationErrors() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let bad = try directory.write(#"{"base_config": {"confidence_level": 1.5}, "periods": [["2008-01-01", "2015-12-31"]]}"#, to: "bad.json")
-        let run = try await qeir(["hypothesis", "batch", "--config", bad.path, "--output", directory.url.appendingPathComponent("o").path])
+        let bad = try directory.write(
+            #"{"base_config": {"confidence_level": 1.5}, "periods": [["2008-01-01", "2015-12-31"]]}"#, to: "bad.json")
+        let run = try await qeir([
+            "hypothesis", "batch", "--config", bad.path, "--output", directory.url.appendingPathComponent("o").path,
+        ])
         #expect(run.status == 2)
         #expect(run.stderr.contains("confidence_level"))
         let seed = try await qeir(["config", "create", "--template", "batch"])

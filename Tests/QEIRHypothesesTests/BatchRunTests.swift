@@ -26,7 +26,9 @@ struct BatchRunTests {
         }
     }
 
-    @Test("a run leaves the store, results, monitoring database, reports and a summary notification; a second run repeats nothing")
+    @Test(
+        "a run leaves the store, results, monitoring database, reports and a summary notification; a second run repeats nothing"
+    )
     func runAndResume() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -47,7 +49,9 @@ struct BatchRunTests {
         #expect(result.summary[.succeeded] == 4)
         #expect(calls.withLock { $0 } == 4)
         let layout = result.layout
-        for name in ["jobs.sqlite", "monitoring.db", "reports/report.html", "reports/report.json", "reports/job_metrics.csv"] {
+        for name in [
+            "jobs.sqlite", "monitoring.db", "reports/report.html", "reports/report.json", "reports/job_metrics.csv",
+        ] {
             #expect(FileManager.default.fileExists(atPath: layout.root.appendingPathComponent(name).path), "\(name)")
         }
         let jobDirectory = layout.jobs.appendingPathComponent("test_default_20080101_20151231")

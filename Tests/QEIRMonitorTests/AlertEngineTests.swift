@@ -69,7 +69,8 @@ struct AlertEngineTests {
         var fresh = AlertEngine(rules: rules)
         #expect(fresh.evaluate(AlertInputs(recentOutcomes: [(t0, true)]), now: t0).isEmpty)
         // Outcomes outside the window do not count.
-        #expect(fresh.evaluate(AlertInputs(recentOutcomes: Array(repeating: (t0 - 7200, true), count: 9)), now: t0).isEmpty)
+        #expect(
+            fresh.evaluate(AlertInputs(recentOutcomes: Array(repeating: (t0 - 7200, true), count: 9)), now: t0).isEmpty)
     }
 
     @Test("rules come from the seed's resource_monitoring section")

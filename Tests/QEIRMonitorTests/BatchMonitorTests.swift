@@ -7,7 +7,7 @@ import Testing
 
 @Suite("BatchMonitor")
 struct BatchMonitorTests {
-    func id(_ text: String) -> JobID { try! JobID(text) }
+    func id(_ text: String) -> JobID { JobID(rawValue: text)! }
 
     @Test("fed only by the processor's events: job rows, batch totals, system samples")
     func fedByEvents() async throws {
@@ -31,8 +31,10 @@ struct BatchMonitorTests {
         let watching = Task { await monitor.watch(events) }
         try await processor.submit(
             (0..<4).map { JobSpec(id: id("ok\($0)"), handler: "work", payload: "ok") }
-                + [JobSpec(id: id("bad"), handler: "work", payload: "fail", maxRetries: 0),
-                   JobSpec(id: id("child"), handler: "work", dependencies: [id("bad")])])
+                + [
+                    JobSpec(id: id("bad"), handler: "work", payload: "fail", maxRetries: 0),
+                    JobSpec(id: id("child"), handler: "work", dependencies: [id("bad")]),
+                ])
         try await processor.run()
         await watching.value
 
@@ -79,7 +81,8 @@ struct BatchMonitorTests {
         clock.advance(by: .seconds(30))
         await monitor.tick()
         #expect(received.withLock { $0.map(\.key) } == ["job_running_long:\(job)"])
-        await monitor.record(JobEvent(jobID: job, name: "H1", time: clock.now, kind: .succeeded(attempt: 1, reusedFrom: nil)))
+        await monitor.record(
+            JobEvent(jobID: job, name: "H1", time: clock.now, kind: .succeeded(attempt: 1, reusedFrom: nil)))
         await monitor.tick()
         #expect(received.withLock { $0.map(\.status) } == [.firing, .resolved])
         let stored = try database.alerts(batchID: "b")
@@ -103,7 +106,11 @@ struct BatchMonitorTests {
             system: [(sample(old), "b"), (sample(new), "b")],
             jobs: [JobMetrics(batchID: "b", jobID: "j", name: "j", state: "succeeded", startedAt: old)],
             alerts: [
-                (Alert(key: "cpu", status: .firing, severity: .warning, subject: "s", message: "m", value: 1, threshold: 1, time: old), "b")
+                (
+                    Alert(
+                        key: "cpu", status: .firing, severity: .warning, subject: "s", message: "m", value: 1,
+                        threshold: 1, time: old), "b"
+                )
             ])
         #expect(try database.applyRetention(before: Date(timeIntervalSince1970: 1_500_000)) == 2)
         #expect(try database.systemSamples().map(\.time) == [new])
@@ -129,7 +136,8 @@ struct SystemSamplerTests {
         try "MemTotal:       16000000 kB\nMemFree:         1000000 kB\nMemAvailable:    4000000 kB\n"
             .write(to: root.appendingPathComponent("meminfo"), atomically: true, encoding: .utf8)
         try stat.write(to: root.appendingPathComponent("stat"), atomically: true, encoding: .utf8)
-        try "0.50 0.40 0.30 2/345 6789\n".write(to: root.appendingPathComponent("loadavg"), atomically: true, encoding: .utf8)
+        try "0.50 0.40 0.30 2/345 6789\n".write(
+            to: root.appendingPathComponent("loadavg"), atomically: true, encoding: .utf8)
         return root
     }
 

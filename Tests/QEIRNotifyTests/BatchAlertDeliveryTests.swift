@@ -32,13 +32,15 @@ struct BatchAlertDeliveryTests {
         monitoring.rules.failureMinimumJobs = 4
         monitoring.rules.failureRate = 0.2
         let monitor = BatchMonitor(
-            batchID: "run-7", database: try MetricsDatabase(path: directory.url.appendingPathComponent("monitoring.db")),
+            batchID: "run-7",
+            database: try MetricsDatabase(path: directory.url.appendingPathComponent("monitoring.db")),
             configuration: monitoring, sampler: nil,
             onAlert: { alert in _ = await fanOut.deliver(NotifyMessage(alert, batchID: "run-7"), detached: true) })
         let watching = Task { await monitor.watch(processor.events()) }
         try await processor.submit(
             (0..<6).map { index in
-                JobSpec(id: try! JobID("job\(index)"), handler: "fit", payload: index < 3 ? "fail" : "ok", maxRetries: 0)
+                JobSpec(
+                    id: try! JobID("job\(index)"), handler: "fit", payload: index < 3 ? "fail" : "ok", maxRetries: 0)
             })
         let summary = try await processor.run()
         await watching.value
@@ -46,7 +48,10 @@ struct BatchAlertDeliveryTests {
         #expect(summary[.succeeded] == 3)
         let reports = await fanOut.flush()
         let messages = received.withLock { $0 }
-        #expect(messages.contains { $0.fields["alert_key"] == "failure_rate" && $0.severity == .critical && $0.batchID == "run-7" })
+        #expect(
+            messages.contains {
+                $0.fields["alert_key"] == "failure_rate" && $0.severity == .critical && $0.batchID == "run-7"
+            })
         #expect(reports.contains { $0.outcome("broken")?.status == .failed })
     }
 }

@@ -16,7 +16,8 @@ struct MonitorAlertMessageTests {
         #expect(message.severity == .critical)
         #expect(message.batchID == "run-1")
         #expect(message.timestamp == time)
-        #expect(message.fields == ["alert_key": "disk", "alert_status": "firing", "value": "95.0", "threshold": "90.0"])
+        #expect(
+            message.fields == ["alert_key": "disk", "alert_status": "firing", "value": "95.0", "threshold": "90.0"])
         var resolved = firing
         resolved.status = .resolved
         resolved.subject = "Resolved: disk"
