@@ -67,6 +67,14 @@ let package = Package(
             name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
         .executableTarget(
             name: "threshold-montecarlo", dependencies: ["QEIRStats"], path: "Examples/ThresholdMonteCarlo"),
+        .executableTarget(
+            name: "example-batch-automation", dependencies: ["QEIRBatch", "QEIRHypotheses"],
+            path: "Examples/BatchAutomation"),
+        .executableTarget(
+            name: "example-custom-notifier", dependencies: ["QEIRBatch", "QEIRHypotheses", "QEIRNotify"],
+            path: "Examples/CustomNotifier"),
+        .executableTarget(
+            name: "example-scheduled-batch", dependencies: ["QEIRBatch"], path: "Examples/ScheduledBatch"),
         // Writes and reads FRED cache entries; FREDCacheTests runs it beside the test process.
         .executableTarget(name: "qeir-cache-writer", dependencies: ["QEIRData"], path: "Examples/CacheWriter"),
         // Runs a durable batch and is killed with SIGKILL at random points by BatchCrashTests.
