@@ -229,8 +229,9 @@ public actor BatchRun {
             severity: failed > 0 || summary.interrupted ? .warning : .info,
             source: "qeir", batchID: batchID,
             fields: Dictionary(uniqueKeysWithValues: summary.counts.map { ("jobs_\($0.key.rawValue)", "\($0.value)") }))
-        if !options.notifiers.isEmpty { _ = await fanOut.deliver(message) }
-        let deliveries = await fanOut.flush()
+        var deliveries: [DeliveryReport] = []
+        if !options.notifiers.isEmpty, let report = await fanOut.deliver(message) { deliveries.append(report) }
+        deliveries = await fanOut.flush() + deliveries
         return BatchRunResult(summary: summary, layout: layout, reports: reports, deliveries: deliveries)
     }
 

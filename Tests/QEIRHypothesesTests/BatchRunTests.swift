@@ -61,6 +61,7 @@ struct BatchRunTests {
         #expect(metrics.count == 4)
         #expect(metrics.allSatisfy { $0.state == "succeeded" })
         #expect(messages.withLock { $0.last?.subject } == "QEIR batch out finished: 4 succeeded, 0 did not")
+        #expect(result.deliveries.last?.outcome("inbox")?.status == .delivered)
         #expect(progress.withLock { $0.last?.done } == 4)
         #expect(progress.withLock { $0.last?.line.hasPrefix("4/4 done, 0 running, 0 failed") } == true)
 
