@@ -153,6 +153,51 @@ struct HypothesisBatchCommandTests {
         #expect(after == before)
     }
 
+    @Test("batch-manage cancel, from another process, stops a running job; its batch ends and exits 1")
+    func cancelFromAnotherProcess() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // One job whose bootstrap would run for hours.
+        let config = try directory.write(
+            #"{"base_config": {"bootstrap_iterations": 50000000, "hypotheses": [1]}, "periods": [["2008-01-01", "2015-12-31"]]}"#,
+            to: "long.json")
+        let output = directory.url.appendingPathComponent("out")
+        let process = Process()
+        process.executableURL = builtExecutableURL("qeir")
+        process.arguments = ["hypothesis", "batch", "--config", config.path, "--output", output.path]
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Wait until the job runs.
+        var running = false
+        for _ in 0..<600 where !running {
+            try await Task.sleep(for: .milliseconds(100))
+            let list = try await qeir([
+                "hypothesis", "batch-manage", "list", "--output", output.path, "--status", "running",
+            ])
+            running = list.stdout.contains("hypothesis_default_20080101_20151231")
+        }
+        #expect(running)
+        let cancel = try await qeir([
+            "hypothesis", "batch-manage", "cancel", "--output", output.path, "hypothesis_default_20080101_20151231",
+        ])
+        #expect(cancel.status == 0, "stderr: \(cancel.stderr)")
+        #expect(cancel.stdout.contains("cancel requested"))
+        let status: Int32 = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }
+        }
+        #expect(status == 1)
+        let cancelled = try await qeir([
+            "hypothesis", "batch-manage", "list", "--output", output.path, "--status", "cancelled",
+        ])
+        #expect(cancelled.stdout.contains("hypothesis_default_20080101_20151231"))
+    }
+
     @Test("configuration errors exit 2 and name the JSON path; config validate accepts the seed's format")
     func configurationErrors() async throws {
         let directory = try TemporaryDirectory()
