@@ -247,36 +247,41 @@ public actor BatchRun {
     ) async {
         let start = ContinuousClock.now
         var states: [JobID: JobState] = [:]
+        // Per-state counts kept alongside, so each event costs O(1), not a scan of the batch.
+        var counts: [JobState: Int] = [:]
+        func set(_ id: JobID, _ state: JobState) {
+            if let old = states[id] { counts[old, default: 0] -= 1 }
+            states[id] = state
+            counts[state, default: 0] += 1
+        }
         // Jobs finished in an earlier run count as done from the start.
         if let records = try? await store.jobs(in: nil) {
-            for record in records { states[record.id] = record.state }
+            for record in records { set(record.id, record.state) }
         }
-        let initialDone = states.values.filter(\.isTerminal).count
+        func done() -> Int { counts.filter { $0.key.isTerminal }.values.reduce(0, +) }
+        let initialDone = done()
         func emit() {
-            let done = states.values.filter(\.isTerminal).count
-            let running = states.values.filter { $0 == .running }.count
-            let failed = states.values.filter { $0 == .failed }.count
-            let succeeded = states.values.filter { $0 == .succeeded }.count
+            let done = done()
             let elapsed = start.duration(to: .now)
             let finishedHere = max(done - initialDone, 0)
             let eta: Duration? =
                 finishedHere > 0 && done < total ? elapsed * (Double(total - done) / Double(finishedHere)) : nil
             report(
                 BatchProgress(
-                    total: max(total, states.count), done: done, running: running, failed: failed, succeeded: succeeded,
-                    eta: eta))
+                    total: max(total, states.count), done: done, running: counts[.running] ?? 0,
+                    failed: counts[.failed] ?? 0, succeeded: counts[.succeeded] ?? 0, eta: eta))
         }
         emit()
         for await event in events {
             switch event.kind {
-            case .submitted: states[event.jobID] = states[event.jobID] ?? .pending
-            case .started: states[event.jobID] = .running
-            case .retryScheduled: states[event.jobID] = .retryWait
-            case .requeued: states[event.jobID] = .pending
-            case .succeeded: states[event.jobID] = .succeeded
-            case .failed: states[event.jobID] = .failed
-            case .cancelled: states[event.jobID] = .cancelled
-            case .skipped: states[event.jobID] = .skipped
+            case .submitted: if states[event.jobID] == nil { set(event.jobID, .pending) }
+            case .started: set(event.jobID, .running)
+            case .retryScheduled: set(event.jobID, .retryWait)
+            case .requeued: set(event.jobID, .pending)
+            case .succeeded: set(event.jobID, .succeeded)
+            case .failed: set(event.jobID, .failed)
+            case .cancelled: set(event.jobID, .cancelled)
+            case .skipped: set(event.jobID, .skipped)
             case .progress, .timedOut: continue
             }
             emit()

@@ -1,4 +1,5 @@
 public import Foundation
+import QEIRBatch
 
 /// An error of the monitor: reading system metrics, the metrics database, a report.
 public struct MonitorError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -74,14 +75,16 @@ public struct SystemSample: Sendable, Hashable, Codable {
 
 /// Reads CPU, memory, process count and load from `/proc`, and disk use from `statvfs`.
 ///
-/// CPU percent is the busy share (everything but idle and iowait) of the `/proc/stat` tick
-/// deltas since the previous sample, over all cores.
+/// CPU and memory come from QEIRBatch's ``ProcResourceProbe`` (the same figures admission
+/// control uses): CPU percent is the busy share (everything but idle and iowait) of the
+/// `/proc/stat` tick deltas since the previous sample, over all cores; memory in use is
+/// `MemTotal − MemAvailable`.
 public actor SystemSampler {
     /// The `/proc` directory (a fixture directory in tests).
     public let procRoot: URL
     /// A path on the file system whose use is reported (the output directory).
     public let diskPath: String
-    private var previousCPU: (busy: UInt64, total: UInt64)?
+    private let probe: ProcResourceProbe
 
     /// Creates a sampler.
     ///
@@ -91,6 +94,7 @@ public actor SystemSampler {
     public init(procRoot: URL = URL(fileURLWithPath: "/proc"), diskPath: String = ".") {
         self.procRoot = procRoot
         self.diskPath = diskPath
+        self.probe = ProcResourceProbe(procRoot: procRoot)
     }
 
     /// Takes a sample.
@@ -99,45 +103,15 @@ public actor SystemSampler {
     /// - Returns: The sample.
     /// - Throws: ``MonitorError`` (``MonitorError/Code/samplingFailed``) naming the file that cannot
     ///   be read or parsed.
-    public func sample(now: Date = Date()) throws(MonitorError) -> SystemSample {
-        let meminfo = try read("meminfo")
-        var fields: [String: Double] = [:]
-        for line in meminfo.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let number = parts[1].split(separator: " ").first.flatMap { Double($0) }
-            if let number { fields[String(parts[0])] = number * 1024 }
+    public func sample(now: Date = Date()) async throws(MonitorError) -> SystemSample {
+        let resources: ResourceSample
+        do {
+            resources = try await probe.sample()
+        } catch {
+            throw MonitorError(.samplingFailed, error.message, context: error.context)
         }
-        guard let total = fields["MemTotal"], total > 0 else {
-            throw MonitorError(
-                .samplingFailed, "\(procRoot.path)/meminfo has no MemTotal line; is /proc mounted?",
-                context: ["file": "\(procRoot.path)/meminfo"])
-        }
-        let available =
-            fields["MemAvailable"] ?? ((fields["MemFree"] ?? 0) + (fields["Buffers"] ?? 0) + (fields["Cached"] ?? 0))
-
-        let stat = try read("stat")
-        guard let cpuLine = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else {
-            throw MonitorError(
-                .samplingFailed, "\(procRoot.path)/stat has no aggregate `cpu` line.",
-                context: ["file": "\(procRoot.path)/stat"])
-        }
-        let ticks = cpuLine.split(separator: " ").dropFirst().compactMap { UInt64($0) }
-        guard ticks.count >= 4 else {
-            throw MonitorError(
-                .samplingFailed, "\(procRoot.path)/stat has a malformed `cpu` line: \(cpuLine)",
-                context: ["file": "\(procRoot.path)/stat"])
-        }
-        // user nice system idle iowait irq softirq steal (guest is already inside user).
-        let counted = Array(ticks.prefix(8))
-        let totalTicks = counted.reduce(0, +)
-        let idle = counted[3] + (counted.count > 4 ? counted[4] : 0)
-        let busy = totalTicks - idle
-        var cpu: Double?
-        if let previous = previousCPU, totalTicks > previous.total, busy >= previous.busy {
-            cpu = 100 * Double(busy - previous.busy) / Double(totalTicks - previous.total)
-        }
-        previousCPU = (busy, totalTicks)
+        // The probe works in GiB (2^30 bytes); samples report available memory in GB (10^9).
+        let availableGiB = resources.memoryTotalGB - resources.memoryUsedGB
 
         let loadavg = try read("loadavg").split(separator: " ")
         let load = loadavg.prefix(3).compactMap { Double($0) }
@@ -156,8 +130,9 @@ public actor SystemSampler {
             diskFree = freeForUsers / 1e9
         }
         return SystemSample(
-            time: now, cpuPercent: cpu, memoryPercent: 100 * (total - available) / total,
-            memoryAvailableGB: available / 1e9, diskPercent: diskPercent, diskFreeGB: diskFree,
+            time: now, cpuPercent: resources.cpuPercent,
+            memoryPercent: 100 * resources.memoryUsedGB / resources.memoryTotalGB,
+            memoryAvailableGB: availableGiB * 1_073_741_824 / 1e9, diskPercent: diskPercent, diskFreeGB: diskFree,
             processCount: processes, loadAverage: load)
     }
 
