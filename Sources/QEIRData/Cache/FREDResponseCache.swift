@@ -159,10 +159,19 @@ public struct FREDResponseCache: Sendable {
         let found: (body: Data, fetchedAt: Double, immutable: Bool)?
         do {
             found = try await pool.read { db in
-                try Row.fetchOne(
-                    db, sql: "SELECT body, fetched_at, immutable FROM fred_response WHERE key = ?",
-                    arguments: [canonical]
-                ).map { row in (body: row["body"], fetchedAt: row["fetched_at"], immutable: row["immutable"]) }
+                // A cursor row reads the columns straight from the statement: the body is copied
+                // once, into the returned Data (Row.fetchOne would copy the row first).
+                let statement = try db.cachedStatement(
+                    sql: "SELECT body, fetched_at, immutable FROM fred_response WHERE key = ?")
+                let cursor = try Row.fetchCursor(statement, arguments: [canonical])
+                return try withExtendedLifetime(cursor) {
+                    // The row is live only while the cursor is: read it before returning.
+                    guard let row = try cursor.next() else { return nil }
+                    let body: Data = row[0]
+                    let fetchedAt: Double = row[1]
+                    let immutable: Bool = row[2]
+                    return (body: body, fetchedAt: fetchedAt, immutable: immutable)
+                }
             }
         } catch {
             throw Self.translate(error, path: configuration.path, doing: "read")

@@ -225,17 +225,38 @@ public struct FREDClient: Sendable {
         if let v = request.aggregationMethod { params.append(("aggregation_method", v.rawValue)) }
         if let v = request.outputType { params.append(("output_type", String(v.rawValue))) }
         let pageSize = max(1, configuration.observationsPageSize)
-        var rows: [[String: String]] = []
+        // Pages in the common long format go through the fast scanner; the first page it
+        // declines (wide format, escapes, anything unusual) switches to JSONDecoder rows.
+        var fast: [FREDObservation] = []
+        var rows: [[String: String]]? = nil
+        var fetched = 0
         while true {
-            let page: ObservationsPage = try decode(
-                try await get(
-                    "fred/series/observations",
-                    params + [("limit", String(pageSize)), ("offset", String(rows.count))], series: id),
-                "fred/series/observations")
-            rows += page.observations
-            if page.observations.isEmpty || rows.count >= page.count { break }
+            let body = try await get(
+                "fred/series/observations",
+                params + [("limit", String(pageSize)), ("offset", String(fetched))], series: id)
+            let pageCount: Int
+            let total: Int
+            if rows == nil, let page = FREDObservationsScanner.page(body) {
+                if fast.isEmpty { fast = page.observations } else { fast += page.observations }
+                (pageCount, total) = (page.observations.count, page.count)
+            } else {
+                let page: ObservationsPage = try decode(body, "fred/series/observations")
+                rows = (rows ?? fast.map(Self.row)) + page.observations
+                (pageCount, total) = (page.observations.count, page.count)
+            }
+            fetched += pageCount
+            if pageCount == 0 || fetched >= total { break }
         }
+        guard let rows else { return FREDObservations(seriesID: id, observations: fast) }
         return try Self.assemble(id, rows)
+    }
+
+    /// A long-format observation as the generic path's row (empty real-time bounds are absent).
+    private static func row(_ observation: FREDObservation) -> [String: String] {
+        var row = ["date": observation.date, "value": observation.value.map { "\($0)" } ?? "."]
+        if !observation.realtimeStart.isEmpty { row["realtime_start"] = observation.realtimeStart }
+        if !observation.realtimeEnd.isEmpty { row["realtime_end"] = observation.realtimeEnd }
+        return row
     }
 
     private static func number(_ text: String?) -> Double? {
