@@ -270,25 +270,31 @@ public struct Bootstrap: Sendable {
                 out[k + j] = result.standardErrors[j]
             }
         }
-        // Row schemes with the Gram kernel go in fixed batches (see ReplicateGramKernel).
-        let batched = gram != nil && !fixedDesign
+        // Row schemes with the Gram kernel go in batches with fixed boundaries (multiples of
+        // the batch size from 0, see ReplicateGramKernel); a task takes up to 4 batches.
+        let batch = fixedDesign ? nil : gram?.batchSize
+        let chunk = batch.map { $0 * max(1, min(4, options.replications / ($0 * options.workers * 4))) }
         let draws = try await Self.evaluateRows(
-            count: options.replications, width: width, workers: options.workers,
-            chunk: batched ? ReplicateGramKernel.batchSize : nil, progress: progress, offset: 0,
-            total: options.replications + (options.jackknife ? n : 0),
+            count: options.replications, width: width, workers: options.workers, chunk: chunk, progress: progress,
+            offset: 0, total: options.replications + (options.jackknife ? n : 0),
             workspace: {
                 (
                     ReplicateWorkspace(capacity: n, columns: k),
-                    batched ? ReplicateBatchWorkspace(rows: n, columns: k, batch: ReplicateGramKernel.batchSize) : nil
+                    batch.map { ReplicateBatchWorkspace(rows: n, columns: k, batch: $0) }
                 )
             }
         ) { range, ws, base in
-            if let gram, let batch = ws.1 {
-                try Task.checkCancellation()
-                let declined = gram.fitBatch(range, scheme: resolved, seed: seed, workspace: batch, into: base)
-                for b in declined {
-                    try Self.wrapping(label: .replicate, index: b, count: options.replications) {
-                        try single(b, ws.0, base + (b - range.lowerBound) * width)
+            if let gram, let batch, let batchWorkspace = ws.1 {
+                for start in stride(from: range.lowerBound, to: range.upperBound, by: batch) {
+                    try Task.checkCancellation()
+                    let part = start..<min(range.upperBound, start + batch)
+                    let out = base + (start - range.lowerBound) * width
+                    let declined = gram.fitBatch(
+                        part, scheme: resolved, seed: seed, workspace: batchWorkspace, into: out)
+                    for b in declined {
+                        try Self.wrapping(label: .replicate, index: b, count: options.replications) {
+                            try single(b, ws.0, base + (b - range.lowerBound) * width)
+                        }
                     }
                 }
                 return

@@ -331,9 +331,10 @@ struct ReplicateLeastSquares: Sendable {
 struct ReplicateGramKernel: Sendable {
     /// Largest k handled (the row products grow as k²).
     static let maximumColumns = 16
-    /// Replicates per batch. Small enough that OpenBLAS runs these products single-threaded
-    /// (m·n·k below its threading threshold for n ≤ 200), large enough to amortize the calls.
-    static let batchSize = 64
+    /// Replicates per batch: 64, fewer when n is large so that the n × batch count and
+    /// residual buffers stay within 2¹⁹ values (4 MB) each. It depends only on n, so batch
+    /// boundaries never depend on the number of tasks.
+    var batchSize: Int { max(1, min(64, (1 << 19) / max(n, 1))) }
 
     let n: Int
     let k: Int
@@ -384,7 +385,7 @@ struct ReplicateGramKernel: Sendable {
 
     // MARK: Batches of a row scheme
 
-    /// Fits replicates `range` of a row scheme (at most ``batchSize``), drawing each one's rows
+    /// Fits replicates `range` of a row scheme (at most `batchSize`), drawing each one's rows
     /// from `ReplicateRandom(seed: seed, stream: b)`. Writes 2k values per replicate (β, then
     /// SEs) to `out`, row by row.
     /// - Returns: the replicates (absolute indices) the kernel declined; their rows of `out`
@@ -752,10 +753,10 @@ final class ReplicateBatchWorkspace {
 
     init(rows n: Int, columns k: Int, batch: Int) {
         let s = k * (k + 1) / 2
+        // Not zero-filled: every value is written (counts zeroed per batch, dgemm with β = 0)
+        // before it is read.
         func make(_ count: Int) -> UnsafeMutablePointer<Double> {
-            let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, count))
-            p.initialize(repeating: 0, count: max(1, count))
-            return p
+            UnsafeMutablePointer<Double>.allocate(capacity: max(1, count))
         }
         counts = make(n * batch)
         residuals = make(n * batch)
