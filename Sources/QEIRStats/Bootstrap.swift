@@ -177,10 +177,14 @@ public struct Bootstrap: Sendable {
     ///   residuals eᵢ − ē; X fixed.
     /// - ``BootstrapScheme/wild(_:)``: y*ᵢ = xᵢβ̂ + eᵢvᵢ with the chosen weights; X fixed.
     ///
-    /// Every replicate is an `OLS().fit(y:design:covariance:)`; its standard errors under
+    /// Every replicate is an OLS refit of y* on its design; its standard errors under
     /// `covariance` studentize the replicate, and the full-sample ones studentize the
     /// interval (Davison & Hinkley 1997, eq. 5.7). The jackknife deletes one observation at
-    /// a time and refits. An automatic block length is the mean Politis–White length over y
+    /// a time and refits. For nonrobust and HC covariances the refits run in a lean kernel
+    /// (rows gathered into a reused per-task buffer, Householder QR, no result assembly) that
+    /// computes what `OLS().fit(y:design:covariance:)` computes; replicates it declines
+    /// (ill-conditioned or rank-deficient resamples) and HAC or cluster covariances are refit
+    /// by `OLS().fit` itself. An automatic block length is the mean Politis–White length over y
     /// and the non-constant regressors.
     ///
     /// - Parameters:
@@ -209,9 +213,15 @@ public struct Bootstrap: Sendable {
         let fit = try ols.fit(y: y, design: design, covariance: covariance, yName: yName)
         let n = design.nobs
         try scheme.validate(nobs: n)
-        var dataColumns = [y]
-        for j in 0..<design.count { dataColumns.append(design.matrix.column(j)) }
-        let resolved = try Self.resolve(scheme, data: try Matrix(columns: dataColumns))
+        // The data matrix [y, X] is only needed to choose an automatic block length.
+        let resolved: BootstrapScheme
+        if scheme.needsAutomaticLength {
+            var dataColumns = [y]
+            for j in 0..<design.count { dataColumns.append(design.matrix.column(j)) }
+            resolved = try Self.resolve(scheme, data: try Matrix(columns: dataColumns))
+        } else {
+            resolved = scheme
+        }
         let k = fit.names.count
         let fitted = fit.fittedValues
         let residuals = fit.residuals
@@ -225,40 +235,106 @@ public struct Bootstrap: Sendable {
             if let labels = cov.clusters { cov.clusters = rows.map { labels[$0] } }
             return try ols.fit(y: yStar, design: design.selectingRows(rows), covariance: cov, yName: yName)
         }
+        // Lean kernels refit nonrobust/HC replicates of a full-rank design (the Gram kernel for
+        // k ≤ 16, Householder above); otherwise (HAC, clusters, dropped columns) and for the
+        // replicates a kernel declines (ill-conditioned or rank-deficient resamples) a replicate
+        // is an OLS().fit.
+        let fullRank = k == design.count
+        let gram = fullRank ? ReplicateGramKernel(design: design.matrix, y: y, covariance: covariance) : nil
+        let householder =
+            fullRank && gram == nil ? ReplicateLeastSquares(design: design.matrix, covariance: covariance) : nil
+        let fixedDesign = !resolved.resamplesRows
         let seed = options.seed
-        let draws = try await Self.evaluate(
-            count: options.replications, workers: options.workers, label: .replicate,
-            progress: progress, offset: 0, total: options.replications + (options.jackknife ? n : 0)
-        ) { b in
+        let width = 2 * k
+        @Sendable func single(_ b: Int, _ ws: ReplicateWorkspace, _ out: UnsafeMutablePointer<Double>) throws {
             var rng = ReplicateRandom(seed: seed, stream: UInt64(b))
-            let result: RegressionResult
+            let yStar = ws.response
             switch resolved {
             case .residual:
-                var yStar = fitted
-                for i in 0..<n { yStar[i] += centred[rng.nextIndex(below: n)] }
-                result = try refit(yStar, nil)
+                for i in 0..<n { yStar[i] = fitted[i] + centred[rng.nextIndex(below: n)] }
+                if let gram, gram.fitFixedDesign(workspace: ws, into: out) { return }
             case let .wild(weights):
-                var yStar = fitted
-                for i in 0..<n { yStar[i] += residuals[i] * weights.draw(using: &rng) }
-                result = try refit(yStar, nil)
+                for i in 0..<n { yStar[i] = fitted[i] + residuals[i] * weights.draw(using: &rng) }
+                if let gram, gram.fitFixedDesign(workspace: ws, into: out) { return }
             default:
-                let rows = resolved.indices(count: n, using: &rng)
-                result = try refit(rows.map { y[$0] }, rows)
+                resolved.fillIndices(ws.rows, count: n, using: &rng)
+                for i in 0..<n { yStar[i] = y[ws.rows[i]] }
             }
-            return result.coefficients + result.standardErrors
+            if fixedDesign { ws.setIdentityRows(n) }
+            if let householder, householder.fit(m: n, workspace: ws, standardErrors: true, into: out) { return }
+            let result = try refit(
+                Array(UnsafeBufferPointer(start: yStar, count: n)),
+                fixedDesign ? nil : Array(UnsafeBufferPointer(start: ws.rows, count: n)))
+            for j in 0..<k {
+                out[j] = result.coefficients[j]
+                out[k + j] = result.standardErrors[j]
+            }
         }
-        var jackknife: [[Double]]?
+        // Row schemes with the Gram kernel go in batches with fixed boundaries (multiples of
+        // the batch size from 0, see ReplicateGramKernel); a task takes up to 4 batches.
+        let batch = fixedDesign ? nil : gram?.batchSize
+        let chunk = batch.map { $0 * max(1, min(4, options.replications / ($0 * options.workers * 4))) }
+        let draws = try await Self.evaluateRows(
+            count: options.replications, width: width, workers: options.workers, chunk: chunk, progress: progress,
+            offset: 0, total: options.replications + (options.jackknife ? n : 0),
+            workspace: {
+                (
+                    ReplicateWorkspace(capacity: n, columns: k),
+                    batch.map { ReplicateBatchWorkspace(rows: n, columns: k, batch: $0) }
+                )
+            }
+        ) { range, ws, base in
+            if let gram, let batch, let batchWorkspace = ws.1 {
+                for start in stride(from: range.lowerBound, to: range.upperBound, by: batch) {
+                    try Task.checkCancellation()
+                    let part = start..<min(range.upperBound, start + batch)
+                    let out = base + (start - range.lowerBound) * width
+                    let declined = gram.fitBatch(
+                        part, scheme: resolved, seed: seed, workspace: batchWorkspace, into: out)
+                    for b in declined {
+                        try Self.wrapping(label: .replicate, index: b, count: options.replications) {
+                            try single(b, ws.0, base + (b - range.lowerBound) * width)
+                        }
+                    }
+                }
+                return
+            }
+            for b in range {
+                try Task.checkCancellation()
+                try Self.wrapping(label: .replicate, index: b, count: options.replications) {
+                    try single(b, ws.0, base + (b - range.lowerBound) * width)
+                }
+            }
+        }
+        var jackknife: [Double]?
         if options.jackknife {
-            jackknife = try await Self.evaluate(
-                count: n, workers: options.workers, label: .jackknife, progress: progress,
-                offset: options.replications, total: options.replications + n
-            ) { i in
-                let rows = Array(0..<i) + Array((i + 1)..<n)
-                return try refit(rows.map { y[$0] }, rows).coefficients
+            jackknife = try await Self.evaluateRows(
+                count: n, width: k, workers: options.workers, chunk: nil, progress: progress,
+                offset: options.replications, total: options.replications + n,
+                workspace: { ReplicateWorkspace(capacity: n, columns: k) }
+            ) { range, ws, base in
+                for i in range {
+                    try Task.checkCancellation()
+                    try Self.wrapping(label: .jackknife, index: i, count: n) {
+                        let out = base + (i - range.lowerBound) * k
+                        if let gram, gram.fitLeavingOut(i, workspace: ws, into: out) { return }
+                        for r in 0..<(n - 1) {
+                            let row = r < i ? r : r + 1
+                            ws.rows[r] = row
+                            ws.response[r] = y[row]
+                        }
+                        if let householder, householder.fit(m: n - 1, workspace: ws, standardErrors: false, into: out) {
+                            return
+                        }
+                        let rows = Array(0..<i) + Array((i + 1)..<n)
+                        let coefficients = try refit(rows.map { y[$0] }, rows).coefficients
+                        for j in 0..<k { out[j] = coefficients[j] }
+                    }
+                }
             }
         }
         return try BootstrapResult(
-            assembling: draws, p: k, names: fit.names, estimates: fit.coefficients,
+            assemblingRows: draws, p: k, names: fit.names, estimates: fit.coefficients,
             estimateStandardErrors: fit.standardErrors, jackknife: jackknife, scheme: resolved, seed: seed)
     }
 
@@ -353,10 +429,58 @@ public struct Bootstrap: Sendable {
         return results
     }
 
+    /// Evaluates 0..<count in chunks on at most `workers` concurrent tasks and returns a
+    /// count × width row-major buffer: `body(range, workspace, rows)` writes the rows of the
+    /// evaluations in `range` to `rows` (row i − range.lowerBound for evaluation i). The
+    /// output never depends on scheduling.
+    ///
+    /// Each task makes one workspace with `workspace()` and reuses it for its chunk. `chunk`
+    /// fixes the chunk size (and so the chunk boundaries, whatever `workers` is); `nil` picks
+    /// up to 256 evaluations, at least 8 chunks per worker, to amortize the task overhead and
+    /// balance the load.
+    static func evaluateRows<Workspace>(
+        count: Int, width: Int, workers: Int, chunk fixedChunk: Int?, progress: BootstrapProgressHandler?,
+        offset: Int, total: Int, workspace: @escaping @Sendable () -> Workspace,
+        body: @escaping @Sendable (Range<Int>, Workspace, UnsafeMutablePointer<Double>) throws -> Void
+    ) async throws -> [Double] {
+        try Task.checkCancellation()
+        let chunk = fixedChunk ?? max(1, min(256, count / (workers * 8)))
+        var results = [Double](repeating: .nan, count: count * width)
+        try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
+            var next = 0
+            var running = 0
+            var done = 0
+            while next < count || running > 0 {
+                while next < count && running < workers {
+                    let start = next
+                    let end = min(count, start + chunk)
+                    next = end
+                    running += 1
+                    group.addTask {
+                        let ws = workspace()
+                        var out = [Double](repeating: .nan, count: (end - start) * width)
+                        try out.withUnsafeMutableBufferPointer { buffer in
+                            try body(start..<end, ws, buffer.baseAddress!)
+                        }
+                        return (start, out)
+                    }
+                }
+                guard let (start, out) = try await group.next() else { break }
+                running -= 1
+                results.withUnsafeMutableBufferPointer { dst in
+                    for (j, v) in out.enumerated() { dst[start * width + j] = v }
+                }
+                done += out.count / max(width, 1)
+                progress?(BootstrapProgress(completed: offset + done, total: total))
+            }
+        }
+        return results
+    }
+
     /// Runs one evaluation, turning its failure into a `replicateFailed` error that names it.
-    static func wrapping(
-        label: Phase, index: Int, count: Int, _ work: () throws -> [Double]
-    ) throws -> [Double] {
+    static func wrapping<Value>(
+        label: Phase, index: Int, count: Int, _ work: () throws -> Value
+    ) throws -> Value {
         do {
             return try work()
         } catch let error as CancellationError {

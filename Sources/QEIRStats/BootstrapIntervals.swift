@@ -137,6 +137,31 @@ public struct BootstrapResult: Sendable, Hashable {
             replicateStandardErrors: ses, jackknife: jack, scheme: scheme, seed: seed)
     }
 
+    /// Assembles a result from the flat output of `Bootstrap.evaluateRows`: B rows of θ*
+    /// (p values) followed by ŝ* (p values) when `estimateStandardErrors` is given; `jackknife`
+    /// holds n rows of p values.
+    init(
+        assemblingRows draws: [Double], p: Int, names: [String], estimates: [Double],
+        estimateStandardErrors: [Double]?, jackknife: [Double]?, scheme: BootstrapScheme, seed: UInt64
+    ) throws {
+        let width = estimateStandardErrors == nil ? p : 2 * p
+        let b = draws.count / width
+        var reps = Matrix(rows: b, columns: p)
+        var ses = estimateStandardErrors == nil ? nil : Matrix(rows: b, columns: p)
+        for i in 0..<b {
+            for j in 0..<p { reps[i, j] = draws[i * width + j] }
+            if ses != nil { for j in 0..<p { ses?[i, j] = draws[i * width + p + j] } }
+        }
+        let jack = jackknife.map { values in
+            var m = Matrix(rows: values.count / p, columns: p)
+            for i in 0..<m.rows { for j in 0..<p { m[i, j] = values[i * p + j] } }
+            return m
+        }
+        try self.init(
+            names: names, estimates: estimates, replicates: reps, estimateStandardErrors: estimateStandardErrors,
+            replicateStandardErrors: ses, jackknife: jack, scheme: scheme, seed: seed)
+    }
+
     /// The replicates of the value called `name`, if there is one.
     public func replicates(of name: String) -> [Double]? {
         names.firstIndex(of: name).map { replicates.column($0) }

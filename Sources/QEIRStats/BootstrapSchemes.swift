@@ -109,7 +109,16 @@ public enum BootstrapScheme: Sendable, Hashable {
     /// Draws the n row indices of one replicate. The scheme must resample rows and carry its
     /// block length.
     func indices(count n: Int, using rng: inout ReplicateRandom) -> [Int] {
-        var out = [Int](repeating: 0, count: n)
+        guard n > 0 else { return [] }
+        return [Int](unsafeUninitializedCapacity: n) { buffer, count in
+            fillIndices(buffer.baseAddress!, count: n, using: &rng)
+            count = n
+        }
+    }
+
+    /// Writes the n row indices of one replicate to `out` (the draws of
+    /// ``indices(count:using:)``, without allocating).
+    func fillIndices(_ out: UnsafeMutablePointer<Int>, count n: Int, using rng: inout ReplicateRandom) {
         switch self {
         case .pairs, .residual, .wild:
             for i in 0..<n { out[i] = rng.nextIndex(below: n) }
@@ -149,7 +158,6 @@ public enum BootstrapScheme: Sendable, Hashable {
                 }
             }
         }
-        return out
     }
 }
 

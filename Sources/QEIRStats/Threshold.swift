@@ -377,21 +377,27 @@ public struct ThresholdRegression: Sendable {
     ) throws -> Double {
         var s0 = 0.0
         for v in e { s0 += v * v }
-        let c1 = cumulativeScores(e, pre)
         let nd = Double(n)
-        switch (statistic, covariance) {
-        case (.supF, .homoskedastic):
+        if covariance == .homoskedastic {
+            // Streams the cumulative scores c₁(γ) (same sums, same order as cumulativeScores)
+            // instead of storing one array per candidate: the bootstrap calls this per replicate.
+            var acc = [Double](repeating: 0, count: k)
+            var row = 0
             var best = -Double.infinity
-            for j in 0..<c1.count {
-                let gain = Self.quadratic(c1[j], pre.a[j])
-                best = max(best, nd * gain / max(s0 - gain, .leastNormalMagnitude))
+            for (j, cand) in pre.cands.enumerated() {
+                while row < cand.m {
+                    for c in 0..<k { acc[c] += x[row, c] * e[row] }
+                    row += 1
+                }
+                let gain = Self.quadratic(acc, pre.a[j])
+                best = max(
+                    best, statistic == .supF ? nd * gain / max(s0 - gain, .leastNormalMagnitude) : nd * gain / s0)
             }
             return best
-        case (.supLM, .homoskedastic):
-            var best = -Double.infinity
-            for j in 0..<c1.count { best = max(best, nd * Self.quadratic(c1[j], pre.a[j]) / s0) }
-            return best
-        case (.supLM, .heteroskedastic):
+        }
+        let c1 = cumulativeScores(e, pre)
+        switch statistic {
+        case .supLM:
             // Score s = c₁, Var(s) = V₁ − M₁M⁻¹V₁ − V₁M⁻¹M₁ + M₁M⁻¹VM⁻¹M₁ with V's from ẽ².
             var vTotal = Matrix(rows: k, columns: k)
             for i in 0..<n {
@@ -426,7 +432,7 @@ public struct ThresholdRegression: Sendable {
                 best = max(best, Self.quadratic(c1[j], inv))
             }
             return best
-        case (.supF, .heteroskedastic):
+        case .supF:
             // sup of the HC0 Wald statistic of δ = β₂ − β₁ (regressions of ẽ within each regime).
             var best = -Double.infinity
             for (j, cand) in pre.cands.enumerated() {

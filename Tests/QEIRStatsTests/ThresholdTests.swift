@@ -95,6 +95,33 @@ struct ThresholdTests {
         #expect(other.bootstrapStatistics != one.bootstrapStatistics)
     }
 
+    @Test func bootstrapStatisticsEqualBruteForceRefits() async throws {
+        // Replicate b: y* = z (sorted-q order) from stream b; sup-F by per-candidate regime fits.
+        let model = try Self.model("synthetic")
+        let test = try await model.testNoThreshold(replications: 12, seed: 3, maxConcurrency: 2)
+        let cands = try model.candidates(ThresholdOptions())
+        let design = try DesignMatrix(names: ["const", "x1"], matrix: model.x)
+        let n = model.n
+        for b in [0, 5, 11] {
+            var rng = ReplicateRandom(seed: 3, stream: UInt64(b))
+            let z = (0..<n).map { _ in rng.nextStandardNormal() }
+            let s0 = try OLS().fit(y: z, design: design).ssr
+            var best = Double.infinity
+            for (_, m) in cands {
+                let low = Array(0..<m)
+                let high = Array(m..<n)
+                let s1 =
+                    try OLS().fit(y: low.map { z[$0] }, design: design.selectingRows(low)).ssr
+                    + OLS().fit(y: high.map { z[$0] }, design: design.selectingRows(high)).ssr
+                best = min(best, s1)
+            }
+            let f = Double(n) * (s0 - best) / best
+            #expect(
+                isClose(test.bootstrapStatistics[b], f, relative: 1e-8),
+                "replicate \(b): \(test.bootstrapStatistics[b]) vs \(f)")
+        }
+    }
+
     @Test func strongThresholdIsDetected() async throws {
         // The synthetic data have a large regime shift: every statistic rejects.
         let model = try Self.model("synthetic")
