@@ -251,8 +251,18 @@ def batch_durable(jobs: int, workers: int = 8) -> dict:
 
 
 def peak_rss_bytes() -> int:
+    """Peak RSS of this process in bytes: VmHWM on Linux (getrusage's ru_maxrss survives fork
+    and exec there, so a child of the big harness process would report the harness's size),
+    else ru_maxrss."""
     import resource
     import sys
 
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss if sys.platform == "darwin" else rss * 1024

@@ -91,6 +91,8 @@ public struct FREDCacheHitWorkload: Sendable {
     /// Bytes of the cached JSON body.
     public let bodyBytes: Int
     private let client: FREDClient
+    private let cache: FREDResponseCache
+    private let body: Data
     private let directory: TemporaryDirectory
     static let seriesID = "QEIRBENCH"
 
@@ -119,8 +121,36 @@ public struct FREDCacheHitWorkload: Sendable {
         _ = try await filling.observations(Self.seriesID)
         cacheConfiguration.mode = .offline
         let offline = try FREDResponseCache(configuration: cacheConfiguration)
+        cache = offline
+        self.body = body
         client = FREDClient(
             configuration: configuration, transport: CachingTransport(cache: offline, upstream: nil), logger: logger)
+    }
+
+    /// The cache lookup alone (`FREDResponseCache.get` with the client's key): the SQLite part
+    /// of a hit. Returns `bytes`.
+    /// - Throws: ``DataError`` — `offlineCacheMiss` if the key were not the client's.
+    public func runCacheRead() async throws -> WorkloadResult {
+        let key = FREDCacheKey(
+            path: "fred/series/observations",
+            parameters: ["series_id": Self.seriesID, "limit": "100000", "offset": "0"])
+        guard let hit = try await cache.get(key, now: Date()) else {
+            throw WorkloadError(.failed, "The cached series is missing; the cache key differs from the client's.")
+        }
+        return WorkloadResult(["bytes": [Double(hit.body.count)]])
+    }
+
+    /// The JSON decoding alone, in the shape the client decodes a page (`count` and
+    /// `observations` as `[[String: String]]`, see `FREDClient`), without the cache. Returns
+    /// `observations`.
+    /// - Throws: `DecodingError` if the body were malformed.
+    public func runDecode() throws -> WorkloadResult {
+        struct Page: Decodable {
+            var count: Int
+            var observations: [[String: String]]
+        }
+        let page = try JSONDecoder().decode(Page.self, from: body)
+        return WorkloadResult(["observations": [Double(page.observations.count)]])
     }
 
     /// A `fred/series/observations` answer as FRED writes it: every value a string.

@@ -30,6 +30,10 @@ public enum WorkloadID: String, CaseIterable, Sendable {
     case batchDurable = "batch_durable"
     /// A FRED cache hit of 10,000 observations.
     case fredCacheHit = "fred_cache_hit"
+    /// Diagnosis of fred_cache_hit: the cache lookup alone.
+    case fredCacheRead = "fred_cache_read"
+    /// Diagnosis of fred_cache_hit: the JSON decoding alone.
+    case fredDecode = "fred_decode"
 }
 
 /// A workload with its data loaded and its set-up done, ready to run repeatedly.
@@ -90,15 +94,33 @@ public struct WorkloadLoader: Sendable {
         case .batchMemory, .batchDurable:
             let w = BatchWorkload(durable: id == .batchDurable, parameters: data.parameters)
             return PreparedWorkload(id) { try await w.run() }
-        case .fredCacheHit:
+        case .fredCacheHit, .fredCacheRead, .fredDecode:
             let w = try await FREDCacheHitWorkload(observations: data.parameters.fredObservations)
-            return PreparedWorkload(id) { try await w.run() }
+            switch id {
+            case .fredCacheRead: return PreparedWorkload(id) { try await w.runCacheRead() }
+            case .fredDecode: return PreparedWorkload(id) { try w.runDecode() }
+            default: return PreparedWorkload(id) { try await w.run() }
+            }
         }
     }
 }
 
-/// The peak resident set size of this process so far (`getrusage`'s `ru_maxrss`), in bytes.
+/// The peak resident set size of this process so far, in bytes.
+///
+/// On Linux this is `VmHWM` from `/proc/self/status`, the high-water mark of the current
+/// address space. `getrusage`'s `ru_maxrss` is not used there because Linux carries it across
+/// `fork` and `execve`: a process started by a parent holding a large array reports at least
+/// the parent's size. Elsewhere (and if `/proc` is unreadable) it is `ru_maxrss`.
 public func peakResidentBytes() -> Int {
+    #if os(Linux)
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let field = line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first,
+            let kilobytes = Int(field)
+        {
+            return kilobytes * 1024
+        }
+    #endif
     var usage = rusage()
     #if canImport(Darwin)
         getrusage(RUSAGE_SELF, &usage)
