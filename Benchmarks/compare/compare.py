@@ -235,7 +235,7 @@ def fmt_time(seconds: float) -> str:
 
 
 def fmt_bytes(n: float) -> str:
-    return f"{n / 2**20:.0f} MiB"
+    return f"{n / 2**10:.1f} KiB" if n < 2**20 else f"{n / 2**20:.0f} MiB"
 
 
 # MARK: - Main
@@ -491,7 +491,9 @@ def render(rows, memory, P, args, cores, markdown: bool) -> str:
                     fmt_time(a["seconds"][0]),
                 ]
             )
-        lines.append("Peak RSS, each side in a fresh process (getrusage ru_maxrss):")
+        lines.append(
+            "Peak RSS, each side in a fresh process (VmHWM; ru_maxrss on Linux carries the parent's over fork+exec):"
+        )
         lines.append("")
         if markdown:
             lines.append("| " + " | ".join(mh) + " |")
