@@ -100,4 +100,37 @@ struct LargeDesignTests {
         Self.expectClose(r, r2, relative: 1e-13, absolute: 1, "r")
         Self.expectClose(xtr, xtr2, relative: 1e-12, absolute: 1, "Xᵀr")
     }
+
+    @Test func choleskyProjectionMatchesHouseholder() throws {
+        let (design, y) = try Self.problem(n: 1_001, k: 6, rho: 0.6, seed: 9)
+        let fast = try QRLeastSquares(design.matrix, strategy: .cholesky)
+        let reference = try QRLeastSquares(design.matrix, strategy: .householder)
+        #expect(fast.factorization == .cholesky)
+        let m = try Matrix(columns: [y, y.map { $0 * $0 }, design.matrix.column(2)])
+        let p = try fast.project(m)
+        let q = try reference.project(m)
+        Self.expectClose(p.storage, q.storage, relative: 1e-12, absolute: 1, "P·M")
+    }
+
+    @Test func vectorizedCompensatedResidualsEqualTheScalarRecurrence() throws {
+        // 1,003 rows (not a multiple of the SIMD width); lanes must give bit-identical results.
+        let (design, y) = try Self.problem(n: 1_003, k: 5, rho: 0.4, seed: 13)
+        let b = [0.1, -1.0 / 3, 2.0 / 7, 1e-3, -5.5]
+        let r = QRLeastSquares.compensatedResiduals(design.matrix, y, b)
+        var hi = y
+        var lo = [Double](repeating: 0, count: y.count)
+        for j in 0..<5 {
+            for i in 0..<y.count {
+                let xv = design.matrix[i, j]
+                let p = xv * b[j]
+                let pe = (-p).addingProduct(xv, b[j])
+                let s = hi[i] - p
+                let bb = s - hi[i]
+                lo[i] += ((hi[i] - (s - bb)) + (-p - bb)) - pe
+                hi[i] = s
+            }
+        }
+        for i in 0..<y.count { hi[i] += lo[i] }
+        #expect(r == hi)
+    }
 }
