@@ -308,7 +308,7 @@ struct QRLeastSquares: Sendable {
 
     /// X̃ᵀv = Pᵀ·D⁻¹·Xᵀv (k values, in pivoted order).
     func scaledTransposeProduct(_ v: [Double]) -> [Double] {
-        pivotedScaled(x.transposeMultiplied(by: v))
+        pivotedScaled(transposeProduct(v))
     }
 
     /// Pᵀ·D⁻¹·u for u in original columns.
@@ -324,35 +324,84 @@ struct QRLeastSquares: Sendable {
         return unpivot(z)
     }
 
-    /// Rows per block of ``residualsAndTransposeProduct(_:_:)`` (an n-row slice of 1024 rows of
-    /// a 64-column design is 512 KiB, so the second product reads it from cache).
-    static let fusedBlockRows = 1024
+    /// Rows per block of ``residualsAndTransposeProduct(_:_:blockRows:)`` and
+    /// ``transposeProduct(_:blockRows:)``: 16,384 rows of a 50-column design are 6.5 MB, which
+    /// the second product of the fused sweep reads from the last-level cache.
+    static let fusedBlockRows = 16_384
+
+    /// Σᵢ a[i]·v[i] over `m` values with eight lanes (two SIMD4 accumulators) combined in a fixed
+    /// order. Written by hand because a threaded BLAS dgemv_t splits the sum over its threads, so
+    /// its rounding — and then the coefficients' last bits — would depend on the thread count.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Double>, _ v: UnsafePointer<Double>, _ m: Int) -> Double {
+        typealias V = SIMD4<Double>
+        let stride = MemoryLayout<Double>.stride
+        let ap = UnsafeRawPointer(a)
+        let vp = UnsafeRawPointer(v)
+        var acc0 = V()
+        var acc1 = V()
+        var i = 0
+        while i + 8 <= m {
+            let o = i * stride
+            acc0 += ap.loadUnaligned(fromByteOffset: o, as: V.self) * vp.loadUnaligned(fromByteOffset: o, as: V.self)
+            acc1 +=
+                ap.loadUnaligned(fromByteOffset: o + 4 * stride, as: V.self)
+                * vp.loadUnaligned(fromByteOffset: o + 4 * stride, as: V.self)
+            i += 8
+        }
+        let lanes = acc0 + acc1
+        var sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+        while i < m {
+            sum += a[i] * v[i]
+            i += 1
+        }
+        return sum
+    }
+
+    /// Xᵀv (original columns), accumulated over blocks of rows with ``dot(_:_:_:)``: the same
+    /// result for any BLAS thread count, and v's block stays in cache across the k columns.
+    func transposeProduct(_ v: [Double], blockRows: Int = fusedBlockRows) -> [Double] {
+        var out = [Double](repeating: 0, count: k)
+        guard n > 0, k > 0 else { return out }
+        let rowsPerBlock = max(1, blockRows)
+        x.storage.withUnsafeBufferPointer { a in
+            v.withUnsafeBufferPointer { vv in
+                var start = 0
+                while start < n {
+                    let m = min(rowsPerBlock, n - start)
+                    for j in 0..<k { out[j] += Self.dot(a.baseAddress! + j * n + start, vv.baseAddress! + start, m) }
+                    start += m
+                }
+            }
+        }
+        return out
+    }
 
     /// r = y − X b and Xᵀr in one sweep over the design: each block of rows is used for its
-    /// residuals and, while still in cache, for its share of Xᵀr (two separate BLAS dgemv calls
-    /// over the whole design would read it from memory twice — on millions of rows each pass
-    /// costs as much as the arithmetic). Same sums as `residuals` then `transposeMultiplied`,
-    /// except that Xᵀr is accumulated block by block.
-    func residualsAndTransposeProduct(_ y: [Double], _ b: [Double]) -> (residuals: [Double], product: [Double]) {
+    /// residuals (BLAS dgemv, whose threads split the rows, so every rᵢ is the same for any
+    /// thread count) and, while still in cache, for its share of Xᵀr (``dot(_:_:_:)``). Two
+    /// separate passes would read the design from memory twice — on millions of rows each pass
+    /// costs as much as the arithmetic.
+    func residualsAndTransposeProduct(
+        _ y: [Double], _ b: [Double], blockRows: Int = fusedBlockRows
+    ) -> (residuals: [Double], product: [Double]) {
         var r = y
         var xtr = [Double](repeating: 0, count: k)
         guard n > 0, k > 0 else { return (r, xtr) }
-        let rowsPerBlock = Self.fusedBlockRows
+        let rowsPerBlock = max(1, blockRows)
         x.storage.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { bb in
                 r.withUnsafeMutableBufferPointer { rr in
-                    xtr.withUnsafeMutableBufferPointer { g in
-                        var start = 0
-                        while start < n {
-                            let m = min(rowsPerBlock, n - start)
-                            LAPACK.gemv(
-                                transpose: false, m: m, n: k, alpha: -1, a: a.baseAddress! + start, lda: n,
-                                x: bb.baseAddress!, beta: 1, y: rr.baseAddress! + start)
-                            LAPACK.gemv(
-                                transpose: true, m: m, n: k, alpha: 1, a: a.baseAddress! + start, lda: n,
-                                x: rr.baseAddress! + start, beta: 1, y: g.baseAddress!)
-                            start += m
+                    var start = 0
+                    while start < n {
+                        let m = min(rowsPerBlock, n - start)
+                        LAPACK.gemv(
+                            transpose: false, m: m, n: k, alpha: -1, a: a.baseAddress! + start, lda: n,
+                            x: bb.baseAddress!, beta: 1, y: rr.baseAddress! + start)
+                        for j in 0..<k {
+                            xtr[j] += Self.dot(a.baseAddress! + j * n + start, rr.baseAddress! + start, m)
                         }
+                        start += m
                     }
                 }
             }

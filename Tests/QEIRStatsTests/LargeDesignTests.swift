@@ -93,12 +93,15 @@ struct LargeDesignTests {
         let (design, y) = try Self.problem(n: 2_500, k: 7, rho: 0.3, seed: 5)
         let qr = try QRLeastSquares(design.matrix, strategy: .cholesky)
         let b = (0..<7).map { 0.1 * Double($0) - 0.2 }
-        let (r, xtr) = qr.residualsAndTransposeProduct(y, b)
+        let (r, xtr) = qr.residualsAndTransposeProduct(y, b, blockRows: 1_024)
         let r2 = qr.residuals(y, b)
         let xtr2 = design.matrix.transposeMultiplied(by: r2)
         // Blocked and whole-design dgemv may round differently (kernel blocking), never by more.
         Self.expectClose(r, r2, relative: 1e-13, absolute: 1, "r")
         Self.expectClose(xtr, xtr2, relative: 1e-12, absolute: 1, "Xᵀr")
+        Self.expectClose(
+            qr.transposeProduct(y, blockRows: 1_000), design.matrix.transposeMultiplied(by: y), relative: 1e-13,
+            absolute: 1, "Xᵀy")
     }
 
     @Test func choleskyProjectionMatchesHouseholder() throws {
