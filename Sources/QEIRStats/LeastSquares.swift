@@ -89,6 +89,8 @@ struct QRLeastSquares: Sendable {
     let rank: Int
     /// |R₁₁| / |R_rr| of the scaled design, a cheap condition estimate (κ₁(R) on the Cholesky path).
     let conditionEstimate: Double
+    /// R⁻¹ when the factorization already computed it (the Cholesky path, for its condition number).
+    let knownRInverse: [Double]?
     /// The factorization actually used: `.householder`, `.tallSkinny` or `.cholesky`.
     let factorization: QRStrategy
 
@@ -113,6 +115,7 @@ struct QRLeastSquares: Sendable {
             pivot = Array(0..<cols)
             rank = cols
             conditionEstimate = g.condition
+            knownRInverse = g.rInverse
             factorization = .cholesky
             return
         }
@@ -179,6 +182,7 @@ struct QRLeastSquares: Sendable {
             for i in (j + 1)..<max(j + 1, cols) { rk[i + j * cols] = 0 }
         }
         r = rk
+        knownRInverse = nil
         pivot = jpvt
         let r11 = cols > 0 && rows > 0 ? abs(rk[0]) : 0
         let tol = Double(max(rows, cols)) * Double.ulpOfOne * r11
@@ -196,7 +200,9 @@ struct QRLeastSquares: Sendable {
     ///
     /// One dsyrk pass forms XᵀX; its diagonal gives the column norms, so equilibrating costs
     /// nothing extra (D⁻¹XᵀXD⁻¹ is scaled after the fact).
-    static func choleskyR(_ x: Matrix) throws -> (r: [Double], scale: [Double], condition: Double)? {
+    static func choleskyR(_ x: Matrix) throws -> (
+        r: [Double], rInverse: [Double], scale: [Double], condition: Double
+    )? {
         let k = x.columns
         let gram = x.gram()
         var s = [Double](repeating: 1, count: k)
@@ -229,7 +235,7 @@ struct QRLeastSquares: Sendable {
         }
         let condition = normR * normRinv
         guard condition.isFinite, condition <= choleskyConditionLimit else { return nil }
-        return (a, s, condition)
+        return (a, rinv, s, condition)
     }
 
     /// R (k×k) of X·D⁻¹ by blocked tall-skinny QR: dgeqrf on the first block, then dtpqrt
@@ -572,6 +578,7 @@ struct QRLeastSquares: Sendable {
 
     /// R⁻¹ (k×k, upper triangular).
     func rInverse() throws -> Matrix {
+        if let known = knownRInverse { return Matrix(uncheckedRows: k, columns: k, storage: known) }
         var rinv = r
         try LAPACK.trtriUpper(n: k, a: &rinv)
         return Matrix(uncheckedRows: k, columns: k, storage: rinv)
