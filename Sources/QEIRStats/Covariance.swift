@@ -104,15 +104,21 @@ public enum Inference: String, Sendable, Hashable, Codable {
 enum Sandwich {
     /// Scores uᵢ = xᵢ·wᵢ (row-scaled copy of `x`).
     static func scores(_ x: Matrix, weights w: [Double]) -> Matrix {
-        var u = x
         let n = x.rows
-        u.storage.withUnsafeMutableBufferPointer { s in
-            for j in 0..<x.columns {
-                let base = j * n
-                for i in 0..<n { s[base + i] *= w[i] }
+        let count = x.storage.count
+        // Written in one pass into fresh storage (copying x first, then scaling, reads it twice).
+        let storage = [Double](unsafeUninitializedCapacity: count) { dst, initialized in
+            x.storage.withUnsafeBufferPointer { src in
+                w.withUnsafeBufferPointer { ww in
+                    for j in 0..<x.columns {
+                        let base = j * n
+                        for i in 0..<n { dst[base + i] = src[base + i] * ww[i] }
+                    }
+                }
             }
+            initialized = count
         }
-        return u
+        return Matrix(uncheckedRows: n, columns: x.columns, storage: storage)
     }
 
     /// Σᵢ wᵢ²·xᵢxᵢᵀ = (X∘w)ᵀ(X∘w) without materializing the n×k scores: rows are scaled in

@@ -83,10 +83,9 @@ public struct DesignMatrix: Sendable, Hashable {
                     context: ["column": name])
             }
         }
-        for j in 0..<matrix.columns {
-            for i in 0..<matrix.rows where !matrix[i, j].isFinite {
-                throw StatsError.nonFinite(column: names[j], index: i, value: matrix[i, j])
-            }
+        if let bad = matrix.storage.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+            let (j, i) = bad.quotientAndRemainder(dividingBy: max(matrix.rows, 1))
+            throw StatsError.nonFinite(column: names[j], index: i, value: matrix.storage[bad])
         }
         self.names = names
         self.matrix = matrix

@@ -133,12 +133,20 @@ public struct IV2SLS: Sendable {
         var b = try xhatQR.solveOnce(y)
         // Two refinement steps against the 2SLS normal equations X̂ᵀ(y − Xβ) = 0 with structural
         // residuals (against X, not X̂): the correction solves X̂ᵀX d = X̂ᵀr, and X̂ᵀX = X̂ᵀX̂.
+        // Residuals are accumulated in doubled precision when X̂ is ill-conditioned (or refinement
+        // is forced); for κ ≤ 10² working precision already gives full accuracy, as in OLS.
+        let compensated =
+            options.refinement == .always
+            || (options.refinement == .automatic && xhatQR.conditionEstimate > 1e2)
+        func structuralResiduals(_ b: [Double]) -> [Double] {
+            compensated
+                ? QRLeastSquares.compensatedResiduals(x.matrix, y, b) : QRLeastSquares.residuals(x.matrix, y, b)
+        }
         for _ in 0..<2 {
-            let r = QRLeastSquares.compensatedResiduals(x.matrix, y, b)
-            let d = try xhatQR.solveOnce(r)
+            let d = try xhatQR.solveOnce(structuralResiduals(b))
             for j in 0..<k { b[j] += d[j] }
         }
-        let residuals = QRLeastSquares.compensatedResiduals(x.matrix, y, b)
+        let residuals = structuralResiduals(b)
         let bread = try xhatQR.xtxInverse()
         var ssr = 0.0
         for e in residuals { ssr += e * e }

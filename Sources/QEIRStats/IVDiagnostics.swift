@@ -101,8 +101,7 @@ struct Diagnostics {
         }
 
         // Endogeneity: control-function regression y on [X, V̂].
-        let restricted = try QRLeastSquares(x.matrix)
-        let (_, er) = try restricted.solve(y)
+        let (_, er) = try xqr.solve(y)  // xqr: the QR of X factored for Shea's R² above
         let augmented = try QRLeastSquares(x.matrix.appendingColumns(fsResiduals))
         let (_, eu) = try augmented.solve(y)
         var ssrR = 0.0
@@ -182,7 +181,7 @@ struct Diagnostics {
             s = Sandwich.clusterMeat(u, groups: covariance.clusters ?? []).meat
             for i in 0..<s.storage.count { s.storage[i] /= n }
         default:
-            s = Sandwich.scores(z, weights: e).gram()
+            s = Sandwich.weightedGram(z, weights: e)  // Σ eᵢ²zᵢzᵢᵀ without an n×L scores copy
             for i in 0..<s.storage.count { s.storage[i] /= n }
         }
         let wInv = try s.symmetricPositiveDefiniteInverse(name: "GMM moment covariance S")

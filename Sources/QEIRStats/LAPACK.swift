@@ -177,19 +177,21 @@ extension Matrix {
         let k2 = transposeOther ? other.columns : other.rows
         let n = transposeOther ? other.rows : other.columns
         precondition(k == k2, "Matrix product: inner dimensions \(k) and \(k2) differ")
-        var c = Matrix(rows: m, columns: n)
-        if k == 0 { return c }
-        storage.withUnsafeBufferPointer { a in
-            other.storage.withUnsafeBufferPointer { b in
-                c.storage.withUnsafeMutableBufferPointer { cc in
+        if k == 0 || m == 0 || n == 0 { return Matrix(rows: m, columns: n) }
+        // dgemm with beta = 0 writes every element of C without reading it, so the output is not
+        // zero-filled first (on n-row products that memset costs as much as a pass of the gemm).
+        let storage = [Double](unsafeUninitializedCapacity: m * n) { cc, count in
+            self.storage.withUnsafeBufferPointer { a in
+                other.storage.withUnsafeBufferPointer { b in
                     LAPACK.gemm(
                         transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k, alpha: 1,
                         a: a.baseAddress!, lda: rows, b: b.baseAddress!, ldb: other.rows, beta: 0,
                         c: cc.baseAddress!, ldc: m)
                 }
             }
+            count = m * n
         }
-        return c
+        return Matrix(uncheckedRows: m, columns: n, storage: storage)
     }
 
     /// `selfᵀ · self` (symmetric, both triangles filled) via dsyrk.

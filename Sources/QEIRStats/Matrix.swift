@@ -137,9 +137,11 @@ public struct Matrix: Sendable, Hashable {
     /// This matrix with the columns of `other` appended on the right.
     public func appendingColumns(_ other: Matrix) -> Matrix {
         precondition(other.rows == rows, "appendingColumns: row counts differ")
-        var m = self
-        m.storage.append(contentsOf: other.storage)
-        return Matrix(uncheckedRows: rows, columns: columns + other.columns, storage: m.storage)
+        var s = [Double]()
+        s.reserveCapacity(storage.count + other.storage.count)
+        s.append(contentsOf: storage)
+        s.append(contentsOf: other.storage)
+        return Matrix(uncheckedRows: rows, columns: columns + other.columns, storage: s)
     }
 
     init(uncheckedRows rows: Int, columns: Int, storage: [Double]) {

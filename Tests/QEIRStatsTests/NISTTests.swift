@@ -41,7 +41,7 @@ struct NISTTests {
         #expect(sets.count >= 8, "expected the NIST StRD linear sets in ../shared/testdata/nist")
     }
 
-    @Test(arguments: names, [QRStrategy.householder, .tallSkinny])
+    @Test(arguments: names, [QRStrategy.householder, .tallSkinny, .cholesky])
     func certifiedAccuracy(name: String, strategy: QRStrategy) throws {
         let set = try #require(try Self.load().first { $0.name == name })
         var columns: [(name: String, values: [Double])] = []

@@ -104,7 +104,7 @@ struct ParityTests {
         #expect(Self.ivIDs.count >= 30)
     }
 
-    @Test(arguments: olsIDs, [QRStrategy.householder, .tallSkinny])
+    @Test(arguments: olsIDs, [QRStrategy.householder, .tallSkinny, .cholesky])
     func olsMatchesStatsmodels(id: String, strategy: QRStrategy) throws {
         let c = try #require(Self.fixture.testCase(id))
         let e = try #require(c["expected"] as? [String: Any])
@@ -178,7 +178,7 @@ struct ParityTests {
         }
     }
 
-    @Test(arguments: ivIDs, [QRStrategy.householder, .tallSkinny])
+    @Test(arguments: ivIDs, [QRStrategy.householder, .tallSkinny, .cholesky])
     func ivMatchesLinearmodels(id: String, strategy: QRStrategy) throws {
         let c = try #require(Self.fixture.testCase(id))
         let e = try #require(c["expected"] as? [String: Any])
