@@ -123,7 +123,15 @@ public struct IVWorkload: Sendable {
         let fit = try IV2SLS().fit(
             y: y, exogenous: exogenous, endogenous: endogenous, instruments: instruments, covariance: .hc0)
         let r = fit.regression
-        return WorkloadResult(["params": r.coefficients, "bse": r.standardErrors, "pvalues": r.pValues])
+        var values = ["params": r.coefficients, "bse": r.standardErrors, "pvalues": r.pValues]
+        // The diagnostics every fit computes, for the like-for-like anchor `iv_diagnostics`.
+        values["partial_r2"] = fit.firstStage.map(\.partialRSquared)
+        values["shea_r2"] = fit.firstStage.map(\.sheaRSquared)
+        values["sargan"] = fit.sargan.map { [$0.statistic] } ?? []
+        values["basmann"] = fit.basmann.map { [$0.statistic] } ?? []
+        values["durbin"] = [fit.durbin.statistic]
+        values["wu_hausman"] = [fit.wuHausman.statistic]
+        return WorkloadResult(values)
     }
 }
 
