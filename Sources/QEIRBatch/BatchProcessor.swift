@@ -336,6 +336,7 @@ public actor BatchProcessor {
             logger.notice("Re-queued \(recovered.count) job(s) left running by a worker that is gone.")
             await publish(recovered)
         }
+        defer { wake.cancelTimer() }
         let failure: BatchError? = await withDiscardingTaskGroup { group in
             do throws(BatchError) {
                 try await loop(mode: mode, group: &group)
@@ -366,9 +367,9 @@ public actor BatchProcessor {
                 shuttingDown = true
                 graceDeadline = clock.now
             }
-            try await flush()
             let now = clock.now
             if shuttingDown {
+                try await flush()
                 stoppedForShutdown = true
                 if running.isEmpty && pending.isEmpty { return }
                 if let deadline = graceDeadline, now >= deadline {
@@ -382,14 +383,21 @@ public actor BatchProcessor {
             let free = configuration.maxConcurrentJobs - running.count
             var claimedAny = false
             if free > 0, await admitted(now: now) {
-                let (claimed, requeued) = try await store.claim(
-                    owner: identity.description, limit: min(free, configuration.claimBatchSize), now: now,
+                // Completions and the next claim share one store call (one transaction).
+                let batch = pending
+                pending.removeAll(keepingCapacity: true)
+                let (receipts, claimed, requeued) = try await store.completeAndClaim(
+                    batch.map(\.completion), owner: identity.description,
+                    limit: min(free, configuration.claimBatchSize), now: now,
                     leaseDuration: configuration.leaseDuration)
+                await publishCompletions(batch, receipts)
                 await publish(requeued)
                 if !claimed.isEmpty {
                     claimedAny = true
                     start(claimed, group: &group)
                 }
+            } else {
+                try await flush()
             }
             if claimedAny { continue }
             if mode == .drained && running.isEmpty && pending.isEmpty {
@@ -431,7 +439,11 @@ public actor BatchProcessor {
     private var heartbeatInterval: Duration { configuration.leaseDuration / 3 }
 
     private func waitForWake(until deadline: Date?) async {
-        await wake.wait(until: deadline, clock: clock)
+        guard let deadline else {
+            await wake.wait(until: nil, clock: clock)
+            return
+        }
+        await wake.waitKeepingTimer(until: deadline, clock: clock)
     }
 
     private func maintainLeases(now: Date) async throws(BatchError) {
@@ -646,6 +658,11 @@ public actor BatchProcessor {
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         let receipts = try await store.complete(batch.map(\.completion), now: clock.now)
+        await publishCompletions(batch, receipts)
+    }
+
+    /// Publishes the events of committed completions.
+    private func publishCompletions(_ batch: [PendingCompletion], _ receipts: [CompletionReceipt]) async {
         guard broadcaster.hasSubscribers else { return }
         var retryTimes: [JobID: Date] = [:]
         for (item, receipt) in zip(batch, receipts) where receipt.accepted {
@@ -668,6 +685,8 @@ package final class WakeSignal: Sendable {
     private struct State {
         var signalled = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// The kept timer of ``waitKeepingTimer(until:clock:)`` and when it fires.
+        var timer: (deadline: Date, task: Task<Void, Never>)?
     }
 
     private let state = Mutex(State())
@@ -709,6 +728,50 @@ package final class WakeSignal: Sendable {
         } onCancel: {
             self.signal()
         }
+    }
+
+    /// Waits like ``wait(until:clock:)``, but the timer outlives the wait: a later wait whose
+    /// deadline is not earlier reuses it (and may return at its earlier deadline, which callers
+    /// that recompute their deadline after every wake take as a spurious wake). A loop that waits
+    /// thousands of times a second for work that signals then sets one timer per deadline
+    /// instead of one per wait. Call ``cancelTimer()`` when the loop ends.
+    ///
+    /// - Parameters:
+    ///   - deadline: When to stop waiting without a signal.
+    ///   - clock: The clock the timer sleeps on.
+    package func waitKeepingTimer(until deadline: Date, clock: any BatchClock) async {
+        if consume() { return }
+        if deadline <= clock.now { return }
+        let armed = state.withLock { state in state.timer.map { $0.deadline <= deadline } ?? false }
+        if !armed {
+            let task = Task { [weak self] in
+                do {
+                    try await clock.sleep(until: deadline)
+                } catch {
+                    return
+                }
+                guard let self else { return }
+                self.state.withLock { state in
+                    if state.timer?.deadline == deadline { state.timer = nil }
+                }
+                self.signal()
+            }
+            let replaced = state.withLock { state in
+                defer { state.timer = (deadline, task) }
+                return state.timer?.task
+            }
+            replaced?.cancel()
+        }
+        await wait()
+    }
+
+    /// Cancels the timer kept by ``waitKeepingTimer(until:clock:)``.
+    package func cancelTimer() {
+        let timer = state.withLock { state in
+            defer { state.timer = nil }
+            return state.timer?.task
+        }
+        timer?.cancel()
     }
 
     /// Waits for a signal or `deadline`, whichever comes first; returns at once when a signal

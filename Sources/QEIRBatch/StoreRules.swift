@@ -48,11 +48,11 @@ enum StoreRules {
             }
         }
         // Dependencies must exist, in the submission or the store.
-        var storedSelf = [JobRecord?](repeating: nil, count: count)
+        var storedSelf: [Int: JobRecord] = [:]
         var stored: [JobID: JobRecord] = [:]
         var hasDependencies = false
         for (index, spec) in specs.enumerated() {
-            storedSelf[index] = try existing(spec.id)
+            if let record = try existing(spec.id) { storedSelf[index] = record }
             if !spec.dependencies.isEmpty { hasDependencies = true }
             for dependency in spec.dependencies where indexOf[dependency] == nil && stored[dependency] == nil {
                 guard let record = try existing(dependency) else {
@@ -75,8 +75,10 @@ enum StoreRules {
         var transitionSequence = nextTransitionSequence
         var plannedState = [JobState?](repeating: nil, count: count)
         var dispositions = [SubmitReport.Disposition?](repeating: nil, count: count)
+        // With dependencies, inserts are collected with their positions and sorted afterwards.
         var inserts: [(index: Int, record: JobRecord)] = []
-        inserts.reserveCapacity(count)
+        var jobSequence = nextJobSequence
+        plan.inserts.reserveCapacity(count)
         plan.transitions.reserveCapacity(count)
 
         func transition(_ id: JobID, from: JobState?, to: JobState, reason: String, attempt: Int = 0) -> JobTransition {
@@ -149,18 +151,24 @@ enum StoreRules {
                 dispositions[index] = isReset ? .reset : .created(.pending)
             }
             plannedState[index] = record.state
-            if isReset { plan.resets.append(record) } else { inserts.append((index, record)) }
+            if isReset {
+                plan.resets.append(record)
+            } else if hasDependencies {
+                inserts.append((index, record))
+            } else {
+                record.sequence = jobSequence
+                jobSequence += 1
+                plan.inserts.append(record)
+            }
         }
         plan.entries = specs.indices.map { (specs[$0].id, dispositions[$0]!) }
         // Inserts in submission order, so sequence numbers follow it (the topological order
         // differs from it only when the submission has dependencies).
-        if hasDependencies { inserts.sort { $0.index < $1.index } }
-        var sequence = nextJobSequence
-        plan.inserts.reserveCapacity(inserts.count)
+        inserts.sort { $0.index < $1.index }
         for (_, record) in inserts {
             var record = record
-            record.sequence = sequence
-            sequence += 1
+            record.sequence = jobSequence
+            jobSequence += 1
             plan.inserts.append(record)
         }
         return plan
