@@ -23,12 +23,33 @@ public actor InMemoryJobStore: JobStore {
         }
     }
 
+    /// A content hash as a dictionary key. Swift's dictionary compares the keys it meets while
+    /// probing, and two 71-character hashes compare with a `memcmp`: a 64-bit digest of the text
+    /// compared first (and hashed instead of the whole text) turns almost all of those into one
+    /// integer comparison. Equality still compares the full text.
+    private struct HashKey: Hashable {
+        var digest: UInt64
+        var text: String
+
+        init(_ text: String) {
+            // The hex digits after `sha256:` are uniformly distributed; fold the first 16 bytes.
+            var digest: UInt64 = 0
+            for byte in text.utf8.dropFirst(7).prefix(16) { digest = digest &* 31 &+ UInt64(byte) }
+            self.digest = digest
+            self.text = text
+        }
+
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.digest == rhs.digest && lhs.text == rhs.text }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+    }
+
     private var records: [JobID: JobRecord] = [:]
     private var dependents: [JobID: [JobID]] = [:]
     private var ready = Heap<ReadyKey>()
     private var retries = Heap<TimedKey>()
     private var expiries = Heap<TimedKey>()
-    private var succeededByHash: [String: JobID] = [:]
+    private var succeededByHash: [HashKey: JobID] = [:]
     private var history: [JobTransition] = []
     private var scheduleRuns: [String: [(slot: Date, jobs: [JobID])]] = [:]
     private var nextJobSequence: Int64 = 1
@@ -46,7 +67,7 @@ public actor InMemoryJobStore: JobStore {
             jobs, options: options, now: now, nextJobSequence: nextJobSequence,
             nextTransitionSequence: nextTransitionSequence,
             existing: { records[$0] },
-            succeededWithHash: { hash in succeededByHash[hash].flatMap { records[$0] } })
+            succeededWithHash: { hash in succeededByHash[HashKey(hash)].flatMap { records[$0] } })
         apply(plan)
         return SubmitReport(entries: plan.entries, transitions: plan.transitions)
     }
@@ -54,8 +75,10 @@ public actor InMemoryJobStore: JobStore {
     private func apply(_ plan: StoreRules.SubmissionPlan) {
         records.reserveCapacity(records.count + plan.inserts.count)
         for record in plan.resets {
-            if let old = records[record.id], old.state == .succeeded, succeededByHash[old.contentHash] == old.id {
-                succeededByHash[old.contentHash] = nil
+            if let old = records[record.id], old.state == .succeeded,
+                succeededByHash[HashKey(old.contentHash)] == old.id
+            {
+                succeededByHash[HashKey(old.contentHash)] = nil
             }
         }
         for records in [plan.inserts, plan.resets] {
@@ -75,7 +98,9 @@ public actor InMemoryJobStore: JobStore {
         case .pending where record.unmetDependencies == 0:
             ready.insert(ReadyKey(priority: record.spec.priority, sequence: record.sequence, id: record.id))
         case .succeeded:
-            if succeededByHash[record.contentHash] == nil { succeededByHash[record.contentHash] = record.id }
+            if succeededByHash[HashKey(record.contentHash)] == nil {
+                succeededByHash[HashKey(record.contentHash)] = record.id
+            }
         default: break
         }
     }
@@ -244,7 +269,8 @@ public actor InMemoryJobStore: JobStore {
         if case .succeeded(let result) = completion.outcome {
             // The common case, changed in place (see `claim`).
             let (attempt, hash) = Self.succeed(&records.values[index], result: result, now: now)
-            if succeededByHash[hash] == nil { succeededByHash[hash] = id }
+            let key = HashKey(hash)
+            if succeededByHash[key] == nil { succeededByHash[key] = id }
             let transition = record(
                 id, from: .running, to: .succeeded, at: now, reason: successReason(attempt: attempt), attempt: attempt)
             for dependent in dependents[id] ?? [] {
