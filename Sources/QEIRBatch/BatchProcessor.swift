@@ -249,7 +249,10 @@ public actor BatchProcessor {
     public func submit(_ jobs: [JobSpec]) async throws(BatchError) -> SubmitReport {
         try checkHandlers(jobs)
         let report = try await store.submit(jobs, options: configuration.submitOptions, now: clock.now)
-        for job in jobs { names[job.id] = (job.name, job.tags) }
+        // Labels are kept for event subscribers only; without them, ``label(of:)`` asks the store.
+        if broadcaster.hasSubscribers {
+            for job in jobs { names[job.id] = (job.name, job.tags) }
+        }
         await publish(report.transitions)
         wake.signal()
         return report
@@ -333,6 +336,7 @@ public actor BatchProcessor {
             logger.notice("Re-queued \(recovered.count) job(s) left running by a worker that is gone.")
             await publish(recovered)
         }
+        defer { wake.cancelTimer() }
         let failure: BatchError? = await withDiscardingTaskGroup { group in
             do throws(BatchError) {
                 try await loop(mode: mode, group: &group)
@@ -363,9 +367,9 @@ public actor BatchProcessor {
                 shuttingDown = true
                 graceDeadline = clock.now
             }
-            try await flush()
             let now = clock.now
             if shuttingDown {
+                try await flush()
                 stoppedForShutdown = true
                 if running.isEmpty && pending.isEmpty { return }
                 if let deadline = graceDeadline, now >= deadline {
@@ -379,14 +383,24 @@ public actor BatchProcessor {
             let free = configuration.maxConcurrentJobs - running.count
             var claimedAny = false
             if free > 0, await admitted(now: now) {
-                let (claimed, requeued) = try await store.claim(
-                    owner: identity.description, limit: min(free, configuration.claimBatchSize), now: now,
+                // Completions and the next claim share one store call (one transaction). Attempts
+                // that ended but still wait for this actor join the batch first: one yield, and
+                // a transaction (with `fsync`) fewer per handful of short jobs.
+                if !pending.isEmpty && !running.isEmpty { await Task.yield() }
+                let batch = pending
+                pending.removeAll(keepingCapacity: true)
+                let (receipts, claimed, requeued) = try await store.completeAndClaim(
+                    batch.map(\.completion), owner: identity.description,
+                    limit: min(configuration.maxConcurrentJobs - running.count, configuration.claimBatchSize), now: now,
                     leaseDuration: configuration.leaseDuration)
+                await publishCompletions(batch, receipts)
                 await publish(requeued)
                 if !claimed.isEmpty {
                     claimedAny = true
                     start(claimed, group: &group)
                 }
+            } else {
+                try await flush()
             }
             if claimedAny { continue }
             if mode == .drained && running.isEmpty && pending.isEmpty {
@@ -428,7 +442,11 @@ public actor BatchProcessor {
     private var heartbeatInterval: Duration { configuration.leaseDuration / 3 }
 
     private func waitForWake(until deadline: Date?) async {
-        await wake.wait(until: deadline, clock: clock)
+        guard let deadline else {
+            await wake.wait(until: nil, clock: clock)
+            return
+        }
+        await wake.waitKeepingTimer(until: deadline, clock: clock)
     }
 
     private func maintainLeases(now: Date) async throws(BatchError) {
@@ -453,16 +471,20 @@ public actor BatchProcessor {
 
     private func start(_ claimed: [ClaimedJob], group: inout DiscardingTaskGroup) {
         if running.isEmpty { lastHeartbeat = clock.now }
-        var transitions: [JobTransition] = []
+        let publishing = broadcaster.hasSubscribers
+        var events: [JobEvent] = []
         for claim in claimed {
             let stop = StopSignal()
             running[claim.record.id] = RunningJob(claim: claim, stop: stop)
-            names[claim.record.id] = (claim.record.spec.name, claim.record.spec.tags)
             attemptsStarted += 1
-            transitions.append(
-                JobTransition(
-                    sequence: 0, jobID: claim.record.id, from: .pending, to: .running, at: clock.now,
-                    reason: "started", attempt: claim.record.attempts))
+            if publishing {
+                let label = (name: claim.record.spec.name, tags: claim.record.spec.tags)
+                names[claim.record.id] = label
+                events.append(
+                    JobEvent(
+                        jobID: claim.record.id, name: label.name, tags: label.tags, time: clock.now,
+                        kind: .started(attempt: claim.record.attempts)))
+            }
             guard let handler = handlers[claim.record.spec.handler] else {
                 // Submitted by another process with a handler this one lacks: give it back.
                 let reason = "handler '\(claim.record.spec.handler)' is not registered in worker \(identity)"
@@ -485,14 +507,7 @@ public actor BatchProcessor {
                 await self.attemptEnded(claim, outcome)
             }
         }
-        if broadcaster.hasSubscribers {
-            broadcaster.publish(
-                transitions.map { t in
-                    JobEvent(
-                        jobID: t.jobID, name: names[t.jobID]?.name ?? t.jobID.rawValue,
-                        tags: names[t.jobID]?.tags ?? [], time: t.at, kind: .started(attempt: t.attempt))
-                })
-        }
+        broadcaster.publish(events)
     }
 
     private func makeContext(_ claim: ClaimedJob) -> JobContext {
@@ -513,6 +528,9 @@ public actor BatchProcessor {
     /// Runs one attempt: the handler races its timeout and its stop signal; the first to finish
     /// decides the outcome, and the others are cancelled. The attempt ends only when the handler
     /// has returned (a handler that ignores cancellation keeps its slot until it does).
+    ///
+    /// Without a timeout there is nothing to race but the stop signal, which then cancels the
+    /// attempt's own task directly: one task per attempt instead of three.
     private static func execute(
         handler: any JobHandler, context: JobContext, timeout: Duration?, stop: StopSignal, clock: any BatchClock,
         persist: @escaping @Sendable (JobOutput, Date) async throws -> Void
@@ -521,28 +539,34 @@ public actor BatchProcessor {
         if let directory = context.outputDirectory {
             try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
+        @Sendable func attempt() async -> AttemptOutcome {
+            do {
+                let output = try await handler.run(context)
+                try await persist(output, clock.now)
+                return .succeeded(output.result)
+            } catch is CancellationError {
+                return .cancelledItself
+            } catch let error as BatchError {
+                return .failed(error.description)
+            } catch {
+                return .failed(String(describing: error))
+            }
+        }
+        guard let timeout else {
+            stop.cancelCurrentTaskWhenFired()
+            let outcome = await attempt()
+            // A stop that fired while the handler ran decides the outcome, as it would have won
+            // the race against the handler.
+            return stop.stopCancellingCurrentTask().map { .stopped($0) } ?? outcome
+        }
         return await withTaskGroup(of: AttemptOutcome?.self) { group in
+            group.addTask { await attempt() }
             group.addTask {
                 do {
-                    let output = try await handler.run(context)
-                    try await persist(output, clock.now)
-                    return .succeeded(output.result)
-                } catch is CancellationError {
-                    return .cancelledItself
-                } catch let error as BatchError {
-                    return .failed(error.description)
+                    try await clock.sleep(until: StoreRules.adding(timeout, to: startedAt))
+                    return .timedOut(timeout)
                 } catch {
-                    return .failed(String(describing: error))
-                }
-            }
-            if let timeout {
-                group.addTask {
-                    do {
-                        try await clock.sleep(until: StoreRules.adding(timeout, to: startedAt))
-                        return .timedOut(timeout)
-                    } catch {
-                        return nil
-                    }
+                    return nil
                 }
             }
             group.addTask {
@@ -637,6 +661,11 @@ public actor BatchProcessor {
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         let receipts = try await store.complete(batch.map(\.completion), now: clock.now)
+        await publishCompletions(batch, receipts)
+    }
+
+    /// Publishes the events of committed completions.
+    private func publishCompletions(_ batch: [PendingCompletion], _ receipts: [CompletionReceipt]) async {
         guard broadcaster.hasSubscribers else { return }
         var retryTimes: [JobID: Date] = [:]
         for (item, receipt) in zip(batch, receipts) where receipt.accepted {
@@ -659,6 +688,8 @@ package final class WakeSignal: Sendable {
     private struct State {
         var signalled = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// The kept timer of ``waitKeepingTimer(until:clock:)`` and when it fires.
+        var timer: (deadline: Date, task: Task<Void, Never>)?
     }
 
     private let state = Mutex(State())
@@ -702,6 +733,50 @@ package final class WakeSignal: Sendable {
         }
     }
 
+    /// Waits like ``wait(until:clock:)``, but the timer outlives the wait: a later wait whose
+    /// deadline is not earlier reuses it (and may return at its earlier deadline, which callers
+    /// that recompute their deadline after every wake take as a spurious wake). A loop that waits
+    /// thousands of times a second for work that signals then sets one timer per deadline
+    /// instead of one per wait. Call ``cancelTimer()`` when the loop ends.
+    ///
+    /// - Parameters:
+    ///   - deadline: When to stop waiting without a signal.
+    ///   - clock: The clock the timer sleeps on.
+    package func waitKeepingTimer(until deadline: Date, clock: any BatchClock) async {
+        if consume() { return }
+        if deadline <= clock.now { return }
+        let armed = state.withLock { state in state.timer.map { $0.deadline <= deadline } ?? false }
+        if !armed {
+            let task = Task { [weak self] in
+                do {
+                    try await clock.sleep(until: deadline)
+                } catch {
+                    return
+                }
+                guard let self else { return }
+                self.state.withLock { state in
+                    if state.timer?.deadline == deadline { state.timer = nil }
+                }
+                self.signal()
+            }
+            let replaced = state.withLock { state in
+                defer { state.timer = (deadline, task) }
+                return state.timer?.task
+            }
+            replaced?.cancel()
+        }
+        await wait()
+    }
+
+    /// Cancels the timer kept by ``waitKeepingTimer(until:clock:)``.
+    package func cancelTimer() {
+        let timer = state.withLock { state in
+            defer { state.timer = nil }
+            return state.timer?.task
+        }
+        timer?.cancel()
+    }
+
     /// Waits for a signal or `deadline`, whichever comes first; returns at once when a signal
     /// arrived since the last wait.
     package func wait(until deadline: Date?, clock: any BatchClock) async {
@@ -711,10 +786,17 @@ package final class WakeSignal: Sendable {
             return
         }
         if deadline <= clock.now { return }
+        // One child task (the timer) per wait; the waiting itself stays in the calling task.
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.wait() }
-            group.addTask { try? await clock.sleep(until: deadline) }
-            await group.next()
+            group.addTask {
+                do {
+                    try await clock.sleep(until: deadline)
+                    self.signal()
+                } catch {
+                    // Cancelled: a signal came first.
+                }
+            }
+            await self.wait()
             group.cancelAll()
         }
     }
@@ -731,14 +813,33 @@ enum BatchProcessorStop: Sendable, Hashable {
 }
 
 /// Tells one running attempt to stop, and why; fires at most once.
+///
+/// The attempt learns of it either by waiting (``wait()``, raced against the handler and its
+/// timeout) or, when it has no timeout, by its task being cancelled
+/// (``cancelCurrentTaskWhenFired()``): that saves two child tasks per attempt, which matters at
+/// tens of thousands of short jobs per second. Swift has no handle to cancel one child task of a
+/// group, so the attempt's task is reached through `UnsafeCurrentTask`, registered and
+/// unregistered under the signal's lock and cancelled only under it, so never after the attempt
+/// has unregistered (its task may end then).
 final class StopSignal: Sendable {
-    private let state = Mutex<(reason: BatchProcessorStop?, waiter: CheckedContinuation<BatchProcessorStop?, Never>?)>(
-        (nil, nil))
+    /// The attempt's task; only used under the lock, while the attempt is registered.
+    private struct AttemptTask: @unchecked Sendable {
+        var task: UnsafeCurrentTask
+    }
+
+    private struct State: Sendable {
+        var reason: BatchProcessorStop?
+        var waiter: CheckedContinuation<BatchProcessorStop?, Never>?
+        var attempt: AttemptTask?
+    }
+
+    private let state = Mutex(State())
 
     func fire(_ reason: BatchProcessorStop) {
         let waiter = state.withLock { state -> CheckedContinuation<BatchProcessorStop?, Never>? in
             guard state.reason == nil else { return nil }
             state.reason = reason
+            state.attempt?.task.cancel()
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -746,6 +847,29 @@ final class StopSignal: Sendable {
     }
 
     var firedReason: BatchProcessorStop? { state.withLock { $0.reason } }
+
+    /// Makes ``fire(_:)`` cancel the calling task (at once when it has fired already), until
+    /// ``stopCancellingCurrentTask()``.
+    func cancelCurrentTaskWhenFired() {
+        withUnsafeCurrentTask { task in
+            guard let task else { return }
+            let attempt = AttemptTask(task: task)
+            let fired = state.withLock { state -> Bool in
+                if state.reason != nil { return true }
+                state.attempt = attempt
+                return false
+            }
+            if fired { task.cancel() }
+        }
+    }
+
+    /// Ends ``cancelCurrentTaskWhenFired()``; returns the reason if the signal has fired.
+    func stopCancellingCurrentTask() -> BatchProcessorStop? {
+        state.withLock { state in
+            state.attempt = nil
+            return state.reason
+        }
+    }
 
     /// Waits until fired (returning the reason) or until the waiting task is cancelled (`nil`).
     func wait() async -> BatchProcessorStop? {

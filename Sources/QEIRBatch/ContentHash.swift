@@ -54,7 +54,7 @@ public enum ContentHash {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func append(_ value: ConfigValue, to bytes: inout [UInt8]) {
+    static func append(_ value: ConfigValue, to bytes: inout [UInt8]) {
         switch value {
         case .null: bytes.append(contentsOf: "null".utf8)
         case .bool(let flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -85,7 +85,7 @@ public enum ContentHash {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func appendString(_ text: String, to bytes: inout [UInt8]) {
+    static func appendString(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

@@ -23,18 +23,41 @@ public actor InMemoryJobStore: JobStore {
         }
     }
 
+    /// A content hash as a dictionary key. Swift's dictionary compares the keys it meets while
+    /// probing, and two 71-character hashes compare with a `memcmp`: a 64-bit digest of the text
+    /// compared first (and hashed instead of the whole text) turns almost all of those into one
+    /// integer comparison. Equality still compares the full text.
+    private struct HashKey: Hashable {
+        var digest: UInt64
+        var text: String
+
+        init(_ text: String) {
+            // The hex digits after `sha256:` are uniformly distributed; fold the first 16 bytes.
+            var digest: UInt64 = 0
+            for byte in text.utf8.dropFirst(7).prefix(16) { digest = digest &* 31 &+ UInt64(byte) }
+            self.digest = digest
+            self.text = text
+        }
+
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.digest == rhs.digest && lhs.text == rhs.text }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+    }
+
     private var records: [JobID: JobRecord] = [:]
     private var dependents: [JobID: [JobID]] = [:]
     private var ready = Heap<ReadyKey>()
     private var retries = Heap<TimedKey>()
     private var expiries = Heap<TimedKey>()
-    private var succeededByHash: [String: JobID] = [:]
+    private var succeededByHash: [HashKey: JobID] = [:]
     private var history: [JobTransition] = []
     private var scheduleRuns: [String: [(slot: Date, jobs: [JobID])]] = [:]
     private var nextJobSequence: Int64 = 1
     private var nextTransitionSequence: Int64 = 1
     private let tokens = LeaseTokens()
     private var cancelledWhileRunning: Set<JobID> = []
+    private var startReasons: (owner: String, reasons: [String])?
+    private var successReasons: [String] = []
 
     /// Creates an empty store.
     public init() {}
@@ -44,7 +67,7 @@ public actor InMemoryJobStore: JobStore {
             jobs, options: options, now: now, nextJobSequence: nextJobSequence,
             nextTransitionSequence: nextTransitionSequence,
             existing: { records[$0] },
-            succeededWithHash: { hash in succeededByHash[hash].flatMap { records[$0] } })
+            succeededWithHash: { hash in succeededByHash[HashKey(hash)].flatMap { records[$0] } })
         apply(plan)
         return SubmitReport(entries: plan.entries, transitions: plan.transitions)
     }
@@ -52,26 +75,63 @@ public actor InMemoryJobStore: JobStore {
     private func apply(_ plan: StoreRules.SubmissionPlan) {
         records.reserveCapacity(records.count + plan.inserts.count)
         for record in plan.resets {
-            if let old = records[record.id], old.state == .succeeded, succeededByHash[old.contentHash] == old.id {
-                succeededByHash[old.contentHash] = nil
+            if let old = records[record.id], old.state == .succeeded,
+                succeededByHash[HashKey(old.contentHash)] == old.id
+            {
+                succeededByHash[HashKey(old.contentHash)] = nil
             }
         }
-        for record in plan.inserts + plan.resets {
-            records[record.id] = record
-            for dependency in record.spec.dependencies where !(dependents[dependency]?.contains(record.id) ?? false) {
-                dependents[dependency, default: []].append(record.id)
-            }
-            switch record.state {
-            case .pending where record.unmetDependencies == 0:
-                ready.insert(ReadyKey(priority: record.spec.priority, sequence: record.sequence, id: record.id))
-            case .succeeded:
-                if succeededByHash[record.contentHash] == nil { succeededByHash[record.contentHash] = record.id }
-            default: break
-            }
+        for records in [plan.inserts, plan.resets] {
+            for record in records { store(record) }
         }
         nextJobSequence += Int64(plan.inserts.count)
         history.append(contentsOf: plan.transitions)
         nextTransitionSequence += Int64(plan.transitions.count)
+    }
+
+    private func store(_ record: JobRecord) {
+        records[record.id] = record
+        for dependency in record.spec.dependencies where !(dependents[dependency]?.contains(record.id) ?? false) {
+            dependents[dependency, default: []].append(record.id)
+        }
+        switch record.state {
+        case .pending where record.unmetDependencies == 0:
+            ready.insert(ReadyKey(priority: record.spec.priority, sequence: record.sequence, id: record.id))
+        case .succeeded:
+            if succeededByHash[HashKey(record.contentHash)] == nil {
+                succeededByHash[HashKey(record.contentHash)] = record.id
+            }
+        default: break
+        }
+    }
+
+    /// "attempt <n> started by <owner>", built once per attempt number and owner (a new string
+    /// per claim was a visible share of a no-op job's cost).
+    private func startReason(attempt: Int, owner: String) -> String {
+        if let cached = startReasons, cached.owner == owner, attempt < cached.reasons.count {
+            return cached.reasons[attempt]
+        }
+        var reasons = startReasons?.owner == owner ? startReasons!.reasons : []
+        while reasons.count <= attempt { reasons.append("attempt \(reasons.count) started by \(owner)") }
+        startReasons = (owner, reasons)
+        return reasons[attempt]
+    }
+
+    /// "attempt <n> succeeded", cached by attempt number.
+    private func successReason(attempt: Int) -> String {
+        while successReasons.count <= attempt { successReasons.append("attempt \(successReasons.count) succeeded") }
+        return successReasons[attempt]
+    }
+
+    @discardableResult
+    private func record(
+        _ id: JobID, from: JobState?, to: JobState, at now: Date, reason: String, attempt: Int
+    ) -> JobTransition {
+        let transition = JobTransition(
+            sequence: nextTransitionSequence, jobID: id, from: from, to: to, at: now, reason: reason, attempt: attempt)
+        nextTransitionSequence += 1
+        history.append(transition)
+        return transition
     }
 
     @discardableResult
@@ -110,27 +170,37 @@ public actor InMemoryJobStore: JobStore {
             makeReadyIfRunnable(job)
         }
         var claimed: [ClaimedJob] = []
+        let expiry = StoreRules.adding(leaseDuration, to: now)
+        claimed.reserveCapacity(min(limit, ready.count))
         while claimed.count < limit, let next = ready.popMax() {
-            guard var job = records[next.id], job.state == .pending || job.state == .retryWait,
-                job.unmetDependencies == 0, !job.cancelRequested, job.sequence == next.sequence
+            // The record is changed in place (`records.values[index]`): no copy of it and no
+            // second lookup by id.
+            guard let index = records.index(forKey: next.id) else { continue }
+            let from = records.values[index].state
+            guard from == .pending || from == .retryWait, records.values[index].unmetDependencies == 0,
+                !records.values[index].cancelRequested, records.values[index].sequence == next.sequence
             else { continue }
-            if job.state == .retryWait, let runAfter = job.runAfter, runAfter > now { continue }
-            let lease = Lease(
-                jobID: job.id, owner: owner, token: tokens.next(),
-                expiresAt: StoreRules.adding(leaseDuration, to: now))
-            let from = job.state
-            job.state = .running
-            job.attempts += 1
-            job.lease = lease
-            job.runAfter = nil
-            job.updatedAt = now
-            if job.startedAt == nil { job.startedAt = now }
-            records[job.id] = job
-            expiries.insert(TimedKey(time: lease.expiresAt, sequence: job.sequence, id: job.id))
-            record(job.id, from: from, to: .running, at: now, reason: "attempt \(job.attempts) started by \(owner)")
-            claimed.append(ClaimedJob(record: job, lease: lease))
+            if from == .retryWait, let runAfter = records.values[index].runAfter, runAfter > now { continue }
+            let lease = Lease(jobID: next.id, owner: owner, token: tokens.next(), expiresAt: expiry)
+            let attempts = Self.start(&records.values[index], lease: lease, now: now)
+            expiries.insert(TimedKey(time: expiry, sequence: next.sequence, id: next.id))
+            record(
+                next.id, from: from, to: .running, at: now, reason: startReason(attempt: attempts, owner: owner),
+                attempt: attempts)
+            claimed.append(ClaimedJob(record: records.values[index], lease: lease))
         }
         return (claimed, requeued)
+    }
+
+    /// Marks a claimed job running under `lease`; returns its attempt number.
+    private static func start(_ job: inout JobRecord, lease: Lease, now: Date) -> Int {
+        job.state = .running
+        job.attempts += 1
+        job.lease = lease
+        job.runAfter = nil
+        job.updatedAt = now
+        if job.startedAt == nil { job.startedAt = now }
+        return job.attempts
     }
 
     /// Ends as `cancelled` a job requeued from `running` (expired lease, dead worker) on which a
@@ -172,33 +242,54 @@ public actor InMemoryJobStore: JobStore {
         completions.map { complete($0, now: now) }
     }
 
+    /// Completes, then claims, in one call (one actor hop instead of two).
+    ///
+    /// - Parameters:
+    ///   - completions: The outcomes.
+    ///   - owner: The claiming worker.
+    ///   - limit: The most jobs to return.
+    ///   - now: The current time.
+    ///   - leaseDuration: How long the leases last without renewal.
+    /// - Returns: The receipts, the claimed jobs and the requeued transitions.
+    public func completeAndClaim(
+        _ completions: [Completion], owner: String, limit: Int, now: Date, leaseDuration: Duration
+    ) throws(BatchError) -> (receipts: [CompletionReceipt], claimed: [ClaimedJob], requeued: [JobTransition]) {
+        let receipts = complete(completions, now: now)
+        let (claimed, requeued) = try claim(owner: owner, limit: limit, now: now, leaseDuration: leaseDuration)
+        return (receipts, claimed, requeued)
+    }
+
     private func complete(_ completion: Completion, now: Date) -> CompletionReceipt {
         let id = completion.lease.jobID
-        guard var job = records[id], job.state == .running, job.lease?.token == completion.lease.token else {
+        guard let index = records.index(forKey: id), records.values[index].state == .running,
+            records.values[index].lease?.token == completion.lease.token
+        else {
             return CompletionReceipt(jobID: id, accepted: false, state: records[id]?.state ?? .pending, transitions: [])
         }
+        if case .succeeded(let result) = completion.outcome {
+            // The common case, changed in place (see `claim`).
+            let (attempt, hash) = Self.succeed(&records.values[index], result: result, now: now)
+            let key = HashKey(hash)
+            if succeededByHash[key] == nil { succeededByHash[key] = id }
+            let transition = record(
+                id, from: .running, to: .succeeded, at: now, reason: successReason(attempt: attempt), attempt: attempt)
+            for dependent in dependents[id] ?? [] {
+                guard let child = records.index(forKey: dependent), !records.values[child].state.isTerminal,
+                    records.values[child].unmetDependencies > 0
+                else { continue }
+                records.values[child].unmetDependencies -= 1
+                if records.values[child].state == .pending { makeReadyIfRunnable(records.values[child]) }
+            }
+            return CompletionReceipt(jobID: id, accepted: true, state: .succeeded, transitions: [transition])
+        }
+        var job = records.values[index]
         var transitions: [JobTransition] = []
         job.lease = nil
         job.updatedAt = now
         let attempt = job.attempts
         switch completion.outcome {
-        case .succeeded(let result):
-            job.state = .succeeded
-            job.result = result
-            job.finishedAt = now
-            job.cancelRequested = false
-            records[id] = job
-            if succeededByHash[job.contentHash] == nil { succeededByHash[job.contentHash] = id }
-            transitions.append(
-                record(id, from: .running, to: .succeeded, at: now, reason: "attempt \(attempt) succeeded"))
-            for dependent in dependents[id] ?? [] {
-                guard var child = records[dependent], !child.state.isTerminal, child.unmetDependencies > 0 else {
-                    continue
-                }
-                child.unmetDependencies -= 1
-                records[dependent] = child
-                if child.state == .pending { makeReadyIfRunnable(child) }
-            }
+        case .succeeded:
+            preconditionFailure("successes are completed above")
         case .failed(let error, let timedOut, let retryAt):
             job.failures += 1
             job.lastError = error
@@ -239,6 +330,17 @@ public actor InMemoryJobStore: JobStore {
             }
         }
         return CompletionReceipt(jobID: id, accepted: true, state: records[id]!.state, transitions: transitions)
+    }
+
+    /// Marks a running job succeeded; returns its attempt number and content hash.
+    private static func succeed(_ job: inout JobRecord, result: ConfigValue, now: Date) -> (Int, String) {
+        job.lease = nil
+        job.updatedAt = now
+        job.state = .succeeded
+        job.result = result
+        job.finishedAt = now
+        job.cancelRequested = false
+        return (job.attempts, job.contentHash)
     }
 
     private func skipDependents(of id: JobID, state: JobState, now: Date) -> [JobTransition] {
@@ -294,7 +396,9 @@ public actor InMemoryJobStore: JobStore {
 
     public func recoverOrphans(isDead: @Sendable (String) -> Bool, now: Date) -> [JobTransition] {
         var transitions: [JobTransition] = []
-        for job in records.values.filter({ $0.state == .running }).sorted(by: { $0.sequence < $1.sequence }) {
+        let running = records.indices.filter { records.values[$0].state == .running }
+            .map { records.values[$0] }.sorted { $0.sequence < $1.sequence }
+        for job in running {
             guard let lease = job.lease, isDead(lease.owner) else { continue }
             var updated = job
             updated.state = .pending
@@ -317,7 +421,7 @@ public actor InMemoryJobStore: JobStore {
 
     public func counts() -> [JobState: Int] {
         var counts: [JobState: Int] = [:]
-        for job in records.values { counts[job.state, default: 0] += 1 }
+        for index in records.indices { counts[records.values[index].state, default: 0] += 1 }
         return counts
     }
 
@@ -341,14 +445,21 @@ public actor InMemoryJobStore: JobStore {
     public func nextDueTime() -> Date? {
         // The heaps may hold stale entries (a renewed lease, a cancelled retry, a job that has
         // finished); drop them from the top so the answer is exact (`nil` when nothing waits).
-        while let top = retries.min,
-            records[top.id].map({ $0.state != .retryWait || $0.runAfter != top.time }) ?? true
-        {
+        // (Fields are read through the dictionary index: no copy of the record.)
+        while let top = retries.min {
+            if let index = records.index(forKey: top.id), records.values[index].state == .retryWait,
+                records.values[index].runAfter == top.time
+            {
+                break
+            }
             retries.removeMin()
         }
-        while let top = expiries.min,
-            records[top.id].map({ $0.state != .running || $0.lease?.expiresAt != top.time }) ?? true
-        {
+        while let top = expiries.min {
+            if let index = records.index(forKey: top.id), records.values[index].state == .running,
+                records.values[index].lease?.expiresAt == top.time
+            {
+                break
+            }
             expiries.removeMin()
         }
         return switch (retries.min?.time, expiries.min?.time) {

@@ -322,4 +322,42 @@ public protocol JobStore: Sendable {
     ///
     /// - Parameter scheduleID: The schedule.
     func lastScheduleRun(scheduleID: String) async throws(BatchError) -> (slot: Date, jobs: [JobID])?
+
+    /// Applies attempt outcomes (``complete(_:now:)``), then leases up to `limit` ready jobs
+    /// (``claim(owner:limit:now:leaseDuration:)``): the processor's step, in one transaction
+    /// where the store can (one commit, one `fsync`, instead of two). The default
+    /// implementation makes the two calls.
+    ///
+    /// - Parameters:
+    ///   - completions: The outcomes.
+    ///   - owner: The claiming worker's identity.
+    ///   - limit: The most jobs to return.
+    ///   - now: The current time.
+    ///   - leaseDuration: How long the leases last without renewal.
+    /// - Returns: One receipt per completion, the claimed jobs and the requeued transitions.
+    /// - Throws: What ``complete(_:now:)`` or ``claim(owner:limit:now:leaseDuration:)`` throws.
+    func completeAndClaim(
+        _ completions: [Completion], owner: String, limit: Int, now: Date, leaseDuration: Duration
+    ) async throws(BatchError) -> (receipts: [CompletionReceipt], claimed: [ClaimedJob], requeued: [JobTransition])
+}
+
+extension JobStore {
+    /// Calls ``complete(_:now:)`` (when there are completions), then
+    /// ``claim(owner:limit:now:leaseDuration:)``.
+    ///
+    /// - Parameters:
+    ///   - completions: The outcomes.
+    ///   - owner: The claiming worker's identity.
+    ///   - limit: The most jobs to return.
+    ///   - now: The current time.
+    ///   - leaseDuration: How long the leases last without renewal.
+    /// - Returns: One receipt per completion, the claimed jobs and the requeued transitions.
+    /// - Throws: What the two calls throw.
+    public func completeAndClaim(
+        _ completions: [Completion], owner: String, limit: Int, now: Date, leaseDuration: Duration
+    ) async throws(BatchError) -> (receipts: [CompletionReceipt], claimed: [ClaimedJob], requeued: [JobTransition]) {
+        let receipts = completions.isEmpty ? [] : try await complete(completions, now: now)
+        let (claimed, requeued) = try await claim(owner: owner, limit: limit, now: now, leaseDuration: leaseDuration)
+        return (receipts, claimed, requeued)
+    }
 }

@@ -332,6 +332,33 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    /// Applies attempt outcomes, then claims up to `limit` ready jobs, in one `IMMEDIATE`
+    /// transaction: one commit (with ``Durability/full``, one `fsync`) for the processor's step.
+    ///
+    /// - Parameters:
+    ///   - completions: The outcomes.
+    ///   - owner: The claiming worker.
+    ///   - limit: The most jobs to return.
+    ///   - now: The current time.
+    ///   - leaseDuration: How long the leases last without renewal.
+    /// - Returns: The receipts, the claimed jobs and the requeued transitions.
+    /// - Throws: As ``complete(_:now:)`` and ``claim(owner:limit:now:leaseDuration:)``; nothing is
+    ///   changed then.
+    public func completeAndClaim(
+        _ completions: [Completion], owner: String, limit: Int, now: Date, leaseDuration: Duration
+    ) async throws(BatchError) -> (receipts: [CompletionReceipt], claimed: [ClaimedJob], requeued: [JobTransition]) {
+        let operation =
+            completions.isEmpty
+            ? "claim jobs for \(owner)"
+            : "record \(completions.count) completion\(completions.count == 1 ? "" : "s") and claim jobs for \(owner)"
+        return try await write(operation) { session in
+            let receipts = try completions.map { try session.complete($0, now: now) }
+            let (claimed, requeued) = try session.claim(
+                owner: owner, limit: limit, now: now, leaseDuration: leaseDuration)
+            return (receipts, claimed, requeued)
+        }
+    }
+
     /// Cancels jobs (see ``JobStore/cancel(_:reason:now:)``).
     ///
     /// - Parameters:
@@ -865,7 +892,7 @@ extension SQLiteJobStore {
         private func insertArguments(_ record: JobRecord, idLast: Bool = false) throws -> StatementArguments {
             let spec: String
             do {
-                spec = try json(record.spec)
+                spec = try StoredJSON.spec(record.spec) ?? json(record.spec)
                 specs.store(record.spec, json: spec)
             } catch {
                 throw BatchError(
@@ -885,7 +912,7 @@ extension SQLiteJobStore {
 
         private func resultJSON(_ value: ConfigValue, job: JobID) throws -> String {
             do {
-                return try json(value)
+                return try StoredJSON.value(value) ?? json(value)
             } catch {
                 throw BatchError(
                     .invalidValue,
@@ -1252,6 +1279,76 @@ extension SQLiteJobStore {
         /// Forgets a definition.
         func remove(_ id: JobID) {
             _ = entries.withLock { $0.removeValue(forKey: id) }
+        }
+    }
+}
+
+// MARK: - JSON of stored definitions
+
+/// JSON text of definitions and results as stored in the `spec` and `result` columns, written
+/// by hand for the common case: `JSONEncoder` was the largest single cost of a durable
+/// submission. The text is read back with `JSONDecoder` (the synthesized `Decodable` of
+/// ``JobSpec``, ``ConfigValue``'s), so only its validity and values matter, not its formatting.
+/// Values holding a `.number` and definitions with a timeout are left to `JSONEncoder` (`nil`),
+/// which keeps the classification of numbers and the encoding of `Duration` exactly as before.
+enum StoredJSON {
+    /// The definition as JSON, or `nil` to use `JSONEncoder`.
+    static func spec(_ spec: JobSpec) -> String? {
+        guard spec.timeout == nil, !hasNumber(spec.payload) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        bytes.append(contentsOf: #"{"id":"#.utf8)
+        ContentHash.appendString(spec.id.rawValue, to: &bytes)
+        bytes.append(contentsOf: #","name":"#.utf8)
+        ContentHash.appendString(spec.name, to: &bytes)
+        bytes.append(contentsOf: #","handler":"#.utf8)
+        ContentHash.appendString(spec.handler, to: &bytes)
+        bytes.append(contentsOf: #","payload":"#.utf8)
+        ContentHash.append(spec.payload, to: &bytes)
+        bytes.append(contentsOf: #","priority":"#.utf8)
+        bytes.append(contentsOf: String(spec.priority).utf8)
+        bytes.append(contentsOf: #","dependencies":"#.utf8)
+        appendStrings(spec.dependencies.lazy.map(\.rawValue), to: &bytes)
+        bytes.append(contentsOf: #","maxRetries":"#.utf8)
+        bytes.append(contentsOf: String(spec.maxRetries).utf8)
+        bytes.append(contentsOf: #","tags":"#.utf8)
+        appendStrings(spec.tags, to: &bytes)
+        bytes.append(contentsOf: #","inputs":"#.utf8)
+        ContentHash.append(.object(spec.inputs.mapValues { .string($0) }), to: &bytes)
+        if let seed = spec.seed {
+            bytes.append(contentsOf: #","seed":"#.utf8)
+            bytes.append(contentsOf: String(seed).utf8)
+        }
+        bytes.append(contentsOf: #","intermediateFiles":"#.utf8)
+        appendStrings(spec.intermediateFiles, to: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The value as JSON, or `nil` to use `JSONEncoder`.
+    static func value(_ value: ConfigValue) -> String? {
+        if case .null = value { return "null" }
+        guard !hasNumber(value) else { return nil }
+        var bytes: [UInt8] = []
+        ContentHash.append(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func appendStrings(_ strings: some Sequence<String>, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, text) in strings.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            ContentHash.appendString(text, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    private static func hasNumber(_ value: ConfigValue) -> Bool {
+        switch value {
+        case .null, .bool, .integer, .string: false
+        case .number: true
+        case .array(let elements): elements.contains(where: hasNumber)
+        case .object(let members): members.values.contains(where: hasNumber)
         }
     }
 }

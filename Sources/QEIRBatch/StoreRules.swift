@@ -34,22 +34,27 @@ enum StoreRules {
         existing: (JobID) throws(BatchError) -> JobRecord?,
         succeededWithHash: (String) throws(BatchError) -> JobRecord?
     ) throws(BatchError) -> SubmissionPlan {
-        var byID: [JobID: JobSpec] = [:]
-        byID.reserveCapacity(specs.count)
-        for spec in specs {
+        // Jobs are handled by their position in `specs` (arrays instead of dictionaries keyed by
+        // id): hashing string ids was most of the cost of planning a large batch.
+        let count = specs.count
+        var indexOf: [JobID: Int] = [:]
+        indexOf.reserveCapacity(count)
+        for (index, spec) in specs.enumerated() {
             try spec.validate()
-            if byID[spec.id] != nil {
+            if indexOf.updateValue(index, forKey: spec.id) != nil {
                 throw BatchError(
                     .invalidJob, "Job id \(spec.id) appears twice in one submission. Give every job its own id.",
                     context: ["job": spec.id.rawValue])
             }
-            byID[spec.id] = spec
         }
         // Dependencies must exist, in the submission or the store.
+        var storedSelf: [Int: JobRecord] = [:]
         var stored: [JobID: JobRecord] = [:]
-        for spec in specs {
-            if let record = try existing(spec.id) { stored[spec.id] = record }
-            for dependency in spec.dependencies where byID[dependency] == nil && stored[dependency] == nil {
+        var hasDependencies = false
+        for (index, spec) in specs.enumerated() {
+            if let record = try existing(spec.id) { storedSelf[index] = record }
+            if !spec.dependencies.isEmpty { hasDependencies = true }
+            for dependency in spec.dependencies where indexOf[dependency] == nil && stored[dependency] == nil {
                 guard let record = try existing(dependency) else {
                     throw BatchError(
                         .invalidJob,
@@ -59,13 +64,22 @@ enum StoreRules {
                 stored[dependency] = record
             }
         }
-        let order = try topologicalOrder(byID: byID, specs: specs, stored: &stored, existing: existing)
+        // Without dependencies in the submission there is no cycle through it, and submission
+        // order is a topological order.
+        let order =
+            hasDependencies
+            ? try topologicalOrder(indexOf: indexOf, specs: specs, stored: &stored, existing: existing)
+            : Array(specs.indices)
 
         var plan = SubmissionPlan()
-        var jobSequence = nextJobSequence
         var transitionSequence = nextTransitionSequence
-        var planned: [JobID: JobRecord] = [:]
-        var dispositions: [JobID: SubmitReport.Disposition] = [:]
+        var plannedState = [JobState?](repeating: nil, count: count)
+        var dispositions = [SubmitReport.Disposition?](repeating: nil, count: count)
+        // With dependencies, inserts are collected with their positions and sorted afterwards.
+        var inserts: [(index: Int, record: JobRecord)] = []
+        var jobSequence = nextJobSequence
+        plan.inserts.reserveCapacity(count)
+        plan.transitions.reserveCapacity(count)
 
         func transition(_ id: JobID, from: JobState?, to: JobState, reason: String, attempt: Int = 0) -> JobTransition {
             defer { transitionSequence += 1 }
@@ -73,13 +87,15 @@ enum StoreRules {
                 sequence: transitionSequence, jobID: id, from: from, to: to, at: now, reason: reason, attempt: attempt)
         }
 
-        for id in order {
-            let spec = byID[id]!
+        for index in order {
+            let spec = specs[index]
+            let id = spec.id
             let hash = ContentHash.of(spec, libraryVersion: options.libraryVersion)
-            if let old = stored[id], byID[id] != nil, planned[id] == nil {
+            let old = storedSelf[index]
+            if let old {
                 if old.contentHash == hash && !options.force {
-                    dispositions[id] = .existing(old.state)
-                    planned[id] = old
+                    dispositions[index] = .existing(old.state)
+                    plannedState[index] = old.state
                     continue
                 }
                 guard options.force else {
@@ -99,31 +115,28 @@ enum StoreRules {
             var unmet = 0
             var blocker: (JobID, JobState)?
             for dependency in spec.dependencies {
-                let state = planned[dependency]?.state ?? stored[dependency]?.state ?? .pending
+                let state = indexOf[dependency].flatMap { plannedState[$0] } ?? stored[dependency]?.state ?? .pending
                 switch state {
                 case .succeeded: break
                 case .failed, .cancelled, .skipped: blocker = blocker ?? (dependency, state)
                 case .pending, .retryWait, .running: unmet += 1
                 }
             }
-            var record = JobRecord(
-                spec: spec, contentHash: hash, state: .pending, sequence: jobSequence, submittedAt: now)
+            var record = JobRecord(spec: spec, contentHash: hash, state: .pending, sequence: 0, submittedAt: now)
             record.unmetDependencies = unmet
-            let isReset = stored[id] != nil
-            if isReset, let old = stored[id] {
+            if let old {
                 record.sequence = old.sequence
                 record.submittedAt = old.submittedAt
-            } else {
-                jobSequence += 1
             }
-            let from: JobState? = isReset ? stored[id]!.state : nil
+            let isReset = old != nil
+            let from: JobState? = old?.state
             if let (dependency, state) = blocker {
                 record.state = .skipped
                 record.finishedAt = now
                 plan.transitions.append(
                     transition(id, from: from, to: .skipped, reason: "dependency \(dependency) \(state)"))
-                dispositions[id] = isReset ? .reset : .created(.skipped)
-            } else if !options.force, blocker == nil, let source = try succeededWithHash(hash), source.id != id {
+                dispositions[index] = isReset ? .reset : .created(.skipped)
+            } else if !options.force, let source = try succeededWithHash(hash), source.id != id {
                 record.state = .succeeded
                 record.result = source.result
                 record.reusedFrom = source.id
@@ -131,39 +144,50 @@ enum StoreRules {
                 record.finishedAt = now
                 plan.transitions.append(
                     transition(id, from: from, to: .succeeded, reason: "reused the identical result of \(source.id)"))
-                dispositions[id] = .reused(from: source.id)
+                dispositions[index] = .reused(from: source.id)
             } else {
                 plan.transitions.append(
                     transition(id, from: from, to: .pending, reason: isReset ? "resubmitted (forced)" : "submitted"))
-                dispositions[id] = isReset ? .reset : .created(.pending)
+                dispositions[index] = isReset ? .reset : .created(.pending)
             }
-            planned[id] = record
-            if isReset { plan.resets.append(record) } else { plan.inserts.append(record) }
+            plannedState[index] = record.state
+            if isReset {
+                plan.resets.append(record)
+            } else if hasDependencies {
+                inserts.append((index, record))
+            } else {
+                record.sequence = jobSequence
+                jobSequence += 1
+                plan.inserts.append(record)
+            }
         }
-        plan.entries = specs.map { ($0.id, dispositions[$0.id]!) }
-        // Inserts in submission order, so sequence numbers follow it.
-        let position = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.id, $0) })
-        plan.inserts.sort { position[$0.id]! < position[$1.id]! }
-        var sequence = nextJobSequence
-        for index in plan.inserts.indices {
-            plan.inserts[index].sequence = sequence
-            sequence += 1
+        plan.entries = specs.indices.map { (specs[$0].id, dispositions[$0]!) }
+        // Inserts in submission order, so sequence numbers follow it (the topological order
+        // differs from it only when the submission has dependencies).
+        inserts.sort { $0.index < $1.index }
+        for (_, record) in inserts {
+            var record = record
+            record.sequence = jobSequence
+            jobSequence += 1
+            plan.inserts.append(record)
         }
         return plan
     }
 
-    /// Orders the submitted jobs so that every dependency comes first, or throws naming a cycle.
+    /// Orders the submitted jobs (by position) so that every dependency comes first, or throws
+    /// naming a cycle.
     private static func topologicalOrder(
-        byID: [JobID: JobSpec], specs: [JobSpec], stored: inout [JobID: JobRecord],
+        indexOf: [JobID: Int], specs: [JobSpec], stored: inout [JobID: JobRecord],
         existing: (JobID) throws(BatchError) -> JobRecord?
-    ) throws(BatchError) -> [JobID] {
+    ) throws(BatchError) -> [Int] {
         enum Mark { case visiting, done }
         var marks: [JobID: Mark] = [:]
-        var order: [JobID] = []
+        var order: [Int] = []
+        order.reserveCapacity(specs.count)
         var path: [JobID] = []
 
         func dependencies(of id: JobID) throws(BatchError) -> [JobID] {
-            if let spec = byID[id] { return spec.dependencies }
+            if let index = indexOf[id] { return specs[index].dependencies }
             if let record = stored[id] { return record.spec.dependencies }
             if let record = try existing(id) {
                 stored[id] = record
@@ -201,7 +225,7 @@ enum StoreRules {
                     let finished = stack.removeLast().id
                     marks[finished] = .done
                     path.removeLast()
-                    if byID[finished] != nil { order.append(finished) }
+                    if let index = indexOf[finished] { order.append(index) }
                 }
             }
         }
