@@ -182,7 +182,7 @@ public actor InMemoryJobStore: JobStore {
             else { continue }
             if from == .retryWait, let runAfter = records.values[index].runAfter, runAfter > now { continue }
             let lease = Lease(jobID: next.id, owner: owner, token: tokens.next(), expiresAt: expiry)
-            let attempts = Self.start(&records.values[index], lease: lease, now: now)
+            let attempts = records.values[index].markRunning(lease: lease, now: now)
             expiries.insert(TimedKey(time: expiry, sequence: next.sequence, id: next.id))
             record(
                 next.id, from: from, to: .running, at: now, reason: startReason(attempt: attempts, owner: owner),
@@ -190,17 +190,6 @@ public actor InMemoryJobStore: JobStore {
             claimed.append(ClaimedJob(record: records.values[index], lease: lease))
         }
         return (claimed, requeued)
-    }
-
-    /// Marks a claimed job running under `lease`; returns its attempt number.
-    private static func start(_ job: inout JobRecord, lease: Lease, now: Date) -> Int {
-        job.state = .running
-        job.attempts += 1
-        job.lease = lease
-        job.runAfter = nil
-        job.updatedAt = now
-        if job.startedAt == nil { job.startedAt = now }
-        return job.attempts
     }
 
     /// Ends as `cancelled` a job requeued from `running` (expired lease, dead worker) on which a

@@ -968,12 +968,7 @@ extension SQLiteJobStore {
                 var job = try decodeRecord(row, claiming: true)
                 let lease = Lease(jobID: job.id, owner: owner, token: tokens.next(), expiresAt: expiry)
                 let from = job.state
-                job.state = .running
-                job.attempts += 1
-                job.lease = lease
-                job.runAfter = nil
-                job.updatedAt = now
-                if job.startedAt == nil { job.startedAt = now }
+                job.markRunning(lease: lease, now: now)
                 try update.execute(arguments: [
                     job.attempts, owner, lease.token, expiry.timeIntervalSince1970, nowSeconds,
                     job.startedAt!.timeIntervalSince1970, job.id.rawValue,

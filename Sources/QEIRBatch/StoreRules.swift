@@ -287,3 +287,18 @@ final class LeaseTokens: Sendable {
         "\(prefix)-\(counter.wrappingAdd(1, ordering: .relaxed).newValue)"
     }
 }
+
+extension JobRecord {
+    /// Marks a claimed record running under `lease` (both stores claim this way); returns its
+    /// attempt number.
+    @discardableResult
+    mutating func markRunning(lease: Lease, now: Date) -> Int {
+        state = .running
+        attempts += 1
+        self.lease = lease
+        runAfter = nil
+        updatedAt = now
+        if startedAt == nil { startedAt = now }
+        return attempts
+    }
+}

@@ -195,15 +195,7 @@ struct ReplicateLeastSquares: Sendable {
         let rinv = small
         let bread = small + k * k
         let meat = small + 2 * k * k
-        for j in 0..<k {
-            rinv[j + j * k] = 1 / a[j + j * m]
-            for i in stride(from: j - 1, through: 0, by: -1) {
-                var acc = 0.0
-                for p in (i + 1)...j { acc += a[i + p * m] * rinv[p + j * k] }
-                rinv[i + j * k] = -acc / a[i + i * m]
-            }
-            for i in (j + 1)..<k { rinv[i + j * k] = 0 }
-        }
+        ReplicateGramKernel.inverseUpper(a, k: k, leadingDimension: m, into: rinv)
         for j in 0..<k {
             for l in 0...j {
                 var acc = 0.0
@@ -679,14 +671,18 @@ struct ReplicateGramKernel: Sendable {
         for j in 0..<k { v[j] /= d[j] }
     }
 
-    /// R̃⁻¹ of an upper triangular k × k factor (column-major; the lower part is zeroed).
-    static func inverseUpper(_ r: UnsafePointer<Double>, k: Int, into rinv: UnsafeMutablePointer<Double>) {
+    /// R̃⁻¹ of an upper triangular k × k factor stored column-major with leading dimension
+    /// `leadingDimension` (k by default); R̃⁻¹ is k × k and its lower part is zeroed.
+    static func inverseUpper(
+        _ r: UnsafePointer<Double>, k: Int, leadingDimension: Int? = nil, into rinv: UnsafeMutablePointer<Double>
+    ) {
+        let ld = leadingDimension ?? k
         for j in 0..<k {
-            rinv[j + j * k] = 1 / r[j + j * k]
+            rinv[j + j * k] = 1 / r[j + j * ld]
             for i in stride(from: j - 1, through: 0, by: -1) {
                 var acc = 0.0
-                for q in (i + 1)...j { acc += r[i + q * k] * rinv[q + j * k] }
-                rinv[i + j * k] = -acc / r[i + i * k]
+                for q in (i + 1)...j { acc += r[i + q * ld] * rinv[q + j * k] }
+                rinv[i + j * k] = -acc / r[i + i * ld]
             }
             for i in (j + 1)..<k { rinv[i + j * k] = 0 }
         }
