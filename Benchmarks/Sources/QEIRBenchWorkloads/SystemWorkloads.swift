@@ -140,8 +140,9 @@ public struct FREDCacheHitWorkload: Sendable {
         return WorkloadResult(["bytes": [Double(hit.body.count)]])
     }
 
-    /// The JSON decoding alone, in the shape the client decodes a page (`count` and
-    /// `observations` as `[[String: String]]`, see `FREDClient`), without the cache. Returns
+    /// Foundation's `JSONDecoder` on the page in the generic shape (`count` and `observations` as
+    /// `[[String: String]]`, the client's fallback for unusual pages; common pages go through
+    /// its own scanner), without the cache: what a hit cost before the scanner. Returns
     /// `observations`.
     /// - Throws: `DecodingError` if the body were malformed.
     public func runDecode() throws -> WorkloadResult {
