@@ -220,7 +220,7 @@ struct SMTPNotifierTests {
         #expect(error.message.contains("Timeout was reached: Operation timed out after"))
         // libcurl enforces the 0.8 s itself (its message says how long it waited); the upper
         // bound only rules out a hang, loosely, because the whole suite shares two cores.
-        #expect(elapsed >= .milliseconds(700) && elapsed < .seconds(30))
+        #expect(elapsed >= .milliseconds(700) && elapsed < .seconds(120))
     }
 
     @Test("Cancelling the task aborts the transfer")
@@ -243,8 +243,9 @@ struct SMTPNotifierTests {
         #expect(
             error.message.hasPrefix("SMTP notifier smtp could not deliver through smtp://127.0.0.1:\(http.port!): "))
         #expect(error.message.hasSuffix("; the task was cancelled."))
-        // Far below the 60 s timeout: the progress callback aborted the transfer.
-        #expect(start.duration(to: .now) < .seconds(30))
+        // Well below the 60 s timeout plus scheduling delays on a loaded machine: the progress
+        // callback aborted the transfer (a hang would run into the timeout or forever).
+        #expect(start.duration(to: .now) < .seconds(55))
     }
 }
 
