@@ -399,32 +399,19 @@ public struct Bootstrap: Sendable {
         try Task.checkCancellation()
         let chunk = max(1, min(64, count / (workers * 8)))
         var results = [[Double]](repeating: [], count: count)
-        try await withThrowingTaskGroup(of: (Int, [[Double]]).self) { group in
-            var next = 0
-            var running = 0
-            var done = 0
-            while next < count || running > 0 {
-                while next < count && running < workers {
-                    let start = next
-                    let end = min(count, start + chunk)
-                    next = end
-                    running += 1
-                    group.addTask {
-                        var out: [[Double]] = []
-                        out.reserveCapacity(end - start)
-                        for i in start..<end {
-                            try Task.checkCancellation()
-                            out.append(try wrapping(label: label, index: i, count: count) { try body(i) })
-                        }
-                        return (start, out)
-                    }
-                }
-                guard let (start, out) = try await group.next() else { break }
-                running -= 1
-                for (offsetInChunk, value) in out.enumerated() { results[start + offsetInChunk] = value }
-                done += out.count
-                progress?(BootstrapProgress(completed: offset + done, total: total))
+        var done = 0
+        try await forEachChunk(count: count, chunk: chunk, workers: workers) { range in
+            var out: [[Double]] = []
+            out.reserveCapacity(range.count)
+            for i in range {
+                try Task.checkCancellation()
+                out.append(try wrapping(label: label, index: i, count: count) { try body(i) })
             }
+            return out
+        } collect: { range, out in
+            for (offsetInChunk, value) in out.enumerated() { results[range.lowerBound + offsetInChunk] = value }
+            done += out.count
+            progress?(BootstrapProgress(completed: offset + done, total: total))
         }
         return results
     }
@@ -446,35 +433,46 @@ public struct Bootstrap: Sendable {
         try Task.checkCancellation()
         let chunk = fixedChunk ?? max(1, min(256, count / (workers * 8)))
         var results = [Double](repeating: .nan, count: count * width)
-        try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
-            var next = 0
-            var running = 0
-            var done = 0
-            while next < count || running > 0 {
-                while next < count && running < workers {
-                    let start = next
-                    let end = min(count, start + chunk)
-                    next = end
-                    running += 1
-                    group.addTask {
-                        let ws = workspace()
-                        var out = [Double](repeating: .nan, count: (end - start) * width)
-                        try out.withUnsafeMutableBufferPointer { buffer in
-                            try body(start..<end, ws, buffer.baseAddress!)
-                        }
-                        return (start, out)
-                    }
-                }
-                guard let (start, out) = try await group.next() else { break }
-                running -= 1
-                results.withUnsafeMutableBufferPointer { dst in
-                    for (j, v) in out.enumerated() { dst[start * width + j] = v }
-                }
-                done += out.count / max(width, 1)
-                progress?(BootstrapProgress(completed: offset + done, total: total))
+        var done = 0
+        try await forEachChunk(count: count, chunk: chunk, workers: workers) { range in
+            let ws = workspace()
+            var out = [Double](repeating: .nan, count: range.count * width)
+            try out.withUnsafeMutableBufferPointer { buffer in
+                try body(range, ws, buffer.baseAddress!)
             }
+            return out
+        } collect: { range, out in
+            results.withUnsafeMutableBufferPointer { dst in
+                for (j, v) in out.enumerated() { dst[range.lowerBound * width + j] = v }
+            }
+            done += out.count / max(width, 1)
+            progress?(BootstrapProgress(completed: offset + done, total: total))
         }
         return results
+    }
+
+    /// Runs `work` on the chunks `[start, start + chunk)` of `0..<count`, at most `workers` at a
+    /// time, and hands each finished chunk to `collect` on the calling task (in completion
+    /// order; callers place results by range, so the output never depends on scheduling).
+    static func forEachChunk<Output: Sendable>(
+        count: Int, chunk: Int, workers: Int, work: @escaping @Sendable (Range<Int>) throws -> Output,
+        collect: (Range<Int>, Output) -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: (Range<Int>, Output).self) { group in
+            var next = 0
+            var running = 0
+            while next < count || running > 0 {
+                while next < count && running < workers {
+                    let range = next..<min(count, next + chunk)
+                    next = range.upperBound
+                    running += 1
+                    group.addTask { (range, try work(range)) }
+                }
+                guard let (range, out) = try await group.next() else { break }
+                running -= 1
+                collect(range, out)
+            }
+        }
     }
 
     /// Runs one evaluation, turning its failure into a `replicateFailed` error that names it.
