@@ -1322,11 +1322,7 @@ enum StoredJSON {
 
     /// The value as JSON, or `nil` to use `JSONEncoder`.
     static func value(_ value: ConfigValue) -> String? {
-        if case .null = value { return "null" }
-        guard !hasNumber(value) else { return nil }
-        var bytes: [UInt8] = []
-        ContentHash.append(value, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        hasNumber(value) ? nil : ContentHash.canonicalJSON(value)
     }
 
     private static func appendStrings(_ strings: some Sequence<String>, to bytes: inout [UInt8]) {

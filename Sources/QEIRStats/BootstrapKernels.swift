@@ -458,13 +458,7 @@ struct ReplicateGramKernel: Sendable {
                         Self.bread(rinv, k: k, scales: d, into: bread + r * k * k)
                         if kind == .hc2 || kind == .hc3 {
                             for i in 0..<n where c[i] > 0 {
-                                // hᵢ = ‖R̃⁻ᵀD⁻¹xᵢ‖².
-                                var h = 0.0
-                                for q in 0..<k {
-                                    var u = 0.0
-                                    for j in 0...q { u += rinv[j + q * k] * x[i + j * n] / d[j] }
-                                    h += u * u
-                                }
+                                let h = Self.leverage(row: i, x: x, n: n, rinv: rinv, k: k, scales: d)
                                 guard h < 1 else {
                                     declined[r] = true
                                     break
@@ -583,12 +577,7 @@ struct ReplicateGramKernel: Sendable {
                 }
                 if kind == .hc2 || kind == .hc3 {
                     for i in 0..<n where c[i] > 0 {
-                        var h = 0.0
-                        for q in 0..<k {
-                            var u = 0.0
-                            for j in 0...q { u += rinv[j + q * k] * x[i + j * n] / d[j] }
-                            h += u * u
-                        }
+                        let h = Self.leverage(row: i, x: x, n: n, rinv: rinv, k: k, scales: d)
                         guard h < 1 else { return false }
                         wts[i] /= kind == .hc2 ? (1 - h) : (1 - h) * (1 - h)
                     }
@@ -689,6 +678,21 @@ struct ReplicateGramKernel: Sendable {
     }
 
     /// The bread B = (XᵀX)⁻¹ = D⁻¹R̃⁻¹R̃⁻ᵀD⁻¹ (k × k, full).
+    /// The leverage hᵢ = ‖R̃⁻ᵀD⁻¹xᵢ‖² of row `i` of the n-row column-major design `x`, from
+    /// R̃⁻¹ (k × k, upper triangular) and the column scales D.
+    static func leverage(
+        row i: Int, x: UnsafePointer<Double>, n: Int, rinv: UnsafePointer<Double>, k: Int,
+        scales d: UnsafePointer<Double>
+    ) -> Double {
+        var h = 0.0
+        for q in 0..<k {
+            var u = 0.0
+            for j in 0...q { u += rinv[j + q * k] * x[i + j * n] / d[j] }
+            h += u * u
+        }
+        return h
+    }
+
     static func bread(
         _ rinv: UnsafePointer<Double>, k: Int, scales d: UnsafePointer<Double>, into b: UnsafeMutablePointer<Double>
     ) {
