@@ -12,6 +12,8 @@ let realModule: Target.Dependency = .product(name: "RealModule", package: "swift
 let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let heap: Target.Dependency = .product(name: "HeapModule", package: "swift-collections")
+let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 
 let package = Package(
     name: "qeir",
@@ -20,6 +22,7 @@ let package = Package(
         .library(name: "QEIRStats", targets: ["QEIRStats"]),
         .library(name: "QEIRData", targets: ["QEIRData"]),
         .library(name: "QEIRBatch", targets: ["QEIRBatch"]),
+        .library(name: "QEIRPostgres", targets: ["QEIRPostgres"]),
         .library(name: "QEIRMonitor", targets: ["QEIRMonitor"]),
         .library(name: "QEIRNotify", targets: ["QEIRNotify"]),
         .library(name: "QEIRHypotheses", targets: ["QEIRHypotheses"]),
@@ -34,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Thin C shim over OpenBLAS (cblas.h) and LAPACKE. Only QEIRStats imports it.
@@ -56,6 +61,8 @@ let package = Package(
             resources: [.copy("Resources/EmbeddedFRED")]),
         // The batch engine: jobs, DAG, retries, schedules, durable store. Knows no statistics or FRED.
         .target(name: "QEIRBatch", dependencies: [logging, grdb, crypto, heap, "CQEIRZlib"]),
+        // The PostgreSQL job store: QEIRBatch's queue shared by worker processes on many machines.
+        .target(name: "QEIRPostgres", dependencies: ["QEIRBatch", logging, postgresNIO, nioSSL]),
         // Metrics (system, job, batch), alert rules, the SQLite metrics database and reports; fed by
         // QEIRBatch's event stream.
         .target(name: "QEIRMonitor", dependencies: ["QEIRBatch", logging, grdb]),
@@ -64,7 +71,8 @@ let package = Package(
         // The hypothesis layer: turns a model/job configuration into data requests and estimators.
         .target(name: "QEIRHypotheses", dependencies: ["QEIRStats", "QEIRData", "QEIRBatch", "QEIRMonitor", "QEIRNotify", logging]),
         .executableTarget(
-            name: "qeir", dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", argumentParser, logging]),
+            name: "qeir",
+            dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", "QEIRPostgres", argumentParser, logging]),
         .executableTarget(
             name: "threshold-montecarlo", dependencies: ["QEIRStats"], path: "Examples/ThresholdMonteCarlo"),
         .executableTarget(
@@ -85,7 +93,7 @@ let package = Package(
         // Fixtures/ holds JSON reference data read by path (#filePath), not bundled.
         .testTarget(name: "QEIRStatsTests", dependencies: ["QEIRStats", "QEIRTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "QEIRDataTests", dependencies: ["QEIRData", "QEIRTestSupport"]),
-        .testTarget(name: "QEIRBatchTests", dependencies: ["QEIRBatch", "QEIRTestSupport"]),
+        .testTarget(name: "QEIRBatchTests", dependencies: ["QEIRBatch", "QEIRPostgres", "QEIRTestSupport"]),
         .testTarget(name: "QEIRMonitorTests", dependencies: ["QEIRMonitor", "QEIRTestSupport"]),
         .testTarget(name: "QEIRNotifyTests", dependencies: ["QEIRNotify", "QEIRTestSupport", logging, crypto]),
         .testTarget(name: "QEIRHypothesesTests", dependencies: ["QEIRHypotheses", "QEIRTestSupport"]),

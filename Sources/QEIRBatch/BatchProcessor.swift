@@ -337,6 +337,19 @@ public actor BatchProcessor {
             await publish(recovered)
         }
         defer { wake.cancelTimer() }
+        // A store shared by several processes may tell us when work appears elsewhere. The watcher
+        // is an unstructured task only because the attempt group below must not wait for it; it
+        // is cancelled when this run ends, whatever the path out.
+        let watcher = (store as? any JobStoreWakeups).map { store in
+            Task { [wake, logger] in
+                do throws(BatchError) {
+                    try await store.watchForWork { wake.signal() }
+                } catch {
+                    logger.warning("Not listening for new work (\(error.message)); polling instead.")
+                }
+            }
+        }
+        defer { watcher?.cancel() }
         let failure: BatchError? = await withDiscardingTaskGroup { group in
             do throws(BatchError) {
                 try await loop(mode: mode, group: &group)

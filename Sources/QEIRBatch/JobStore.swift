@@ -361,3 +361,19 @@ extension JobStore {
         return (receipts, claimed, requeued)
     }
 }
+
+/// A ``JobStore`` shared by several processes that can tell a worker when work may have become
+/// ready elsewhere (a submission, a retry that came due, a released job, a dependency that
+/// succeeded), so idle workers wake at once instead of at their next poll.
+///
+/// ``BatchProcessor`` watches such a store for the length of ``BatchProcessor/run(until:)`` and
+/// still polls every ``ProcessorConfiguration/pollInterval``: a wake-up is a hint, never the only
+/// way work is found (a notification lost with a dropped connection costs one poll interval).
+public protocol JobStoreWakeups: JobStore {
+    /// Calls `wake` each time another process may have made work ready, until the calling task
+    /// is cancelled (then it returns).
+    ///
+    /// - Parameter wake: Called on every notification; must return quickly.
+    /// - Throws: ``BatchError`` when the store cannot listen; the caller then relies on polling.
+    func watchForWork(_ wake: @escaping @Sendable () -> Void) async throws(BatchError)
+}

@@ -1249,13 +1249,15 @@ extension SQLiteJobStore {
     /// so a stale entry (a rolled-back submission, a reset by another process) is never used;
     /// entries leave at the job's claim or end, and the cache is emptied when it reaches
     /// ``capacity`` entries. Jobs submitted by another process are decoded as usual.
-    final class SpecCache: Sendable {
+    package final class SpecCache: Sendable {
+        /// An empty cache.
+        package init() {}
         /// The most entries kept.
         static let capacity = 100_000
         private let entries = Mutex<[JobID: (json: String, spec: JobSpec)]>([:])
 
         /// The cached definition of `id` if it was encoded to exactly `json`.
-        func spec(for id: JobID, json: String, consume: Bool) -> JobSpec? {
+        package func spec(for id: JobID, json: String, consume: Bool) -> JobSpec? {
             entries.withLock { entries in
                 guard let entry = entries[id], entry.json == json else { return nil }
                 if consume { entries[id] = nil }
@@ -1264,7 +1266,7 @@ extension SQLiteJobStore {
         }
 
         /// Remembers a definition and its JSON text.
-        func store(_ spec: JobSpec, json: String) {
+        package func store(_ spec: JobSpec, json: String) {
             entries.withLock { entries in
                 if entries.count >= Self.capacity { entries.removeAll() }
                 entries[spec.id] = (json, spec)
@@ -1272,7 +1274,7 @@ extension SQLiteJobStore {
         }
 
         /// Forgets a definition.
-        func remove(_ id: JobID) {
+        package func remove(_ id: JobID) {
             _ = entries.withLock { $0.removeValue(forKey: id) }
         }
     }
@@ -1286,9 +1288,9 @@ extension SQLiteJobStore {
 /// ``JobSpec``, ``ConfigValue``'s), so only its validity and values matter, not its formatting.
 /// Values holding a `.number` and definitions with a timeout are left to `JSONEncoder` (`nil`),
 /// which keeps the classification of numbers and the encoding of `Duration` exactly as before.
-enum StoredJSON {
+package enum StoredJSON {
     /// The definition as JSON, or `nil` to use `JSONEncoder`.
-    static func spec(_ spec: JobSpec) -> String? {
+    package static func spec(_ spec: JobSpec) -> String? {
         guard spec.timeout == nil, !hasNumber(spec.payload) else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(160)
@@ -1321,7 +1323,7 @@ enum StoredJSON {
     }
 
     /// The value as JSON, or `nil` to use `JSONEncoder`.
-    static func value(_ value: ConfigValue) -> String? {
+    package static func value(_ value: ConfigValue) -> String? {
         hasNumber(value) ? nil : ContentHash.canonicalJSON(value)
     }
 

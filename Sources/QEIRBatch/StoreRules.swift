@@ -1,20 +1,20 @@
-import Foundation
+package import Foundation
 import Synchronization
 
 /// The rules every ``JobStore`` applies, written once: submission planning (validation, cycle
 /// detection, reuse, immediate skips) and the propagation of skips to dependents. Stores supply
 /// lookups into their own storage and persist the plan.
-enum StoreRules {
+package enum StoreRules {
     /// The result of planning a submission.
-    struct SubmissionPlan: Sendable {
+    package struct SubmissionPlan: Sendable {
         /// Records to insert, in submission order (state already decided).
-        var inserts: [JobRecord] = []
+        package var inserts: [JobRecord] = []
         /// Existing records reset by a forced resubmission.
-        var resets: [JobRecord] = []
+        package var resets: [JobRecord] = []
         /// One disposition per submitted job.
-        var entries: [(id: JobID, disposition: SubmitReport.Disposition)] = []
+        package var entries: [(id: JobID, disposition: SubmitReport.Disposition)] = []
         /// Transitions to record, in order (sequence numbers assigned).
-        var transitions: [JobTransition] = []
+        package var transitions: [JobTransition] = []
     }
 
     /// Plans a submission without changing anything.
@@ -29,7 +29,7 @@ enum StoreRules {
     ///   - succeededWithHash: Looks up a succeeded job with the given content hash.
     /// - Returns: The plan.
     /// - Throws: ``BatchError`` naming the job at fault.
-    static func planSubmission(
+    package static func planSubmission(
         _ specs: [JobSpec], options: SubmitOptions, now: Date, nextJobSequence: Int64, nextTransitionSequence: Int64,
         existing: (JobID) throws(BatchError) -> JobRecord?,
         succeededWithHash: (String) throws(BatchError) -> JobRecord?
@@ -240,7 +240,7 @@ enum StoreRules {
     ///   - dependents: The jobs that depend directly on a job.
     ///   - state: A job's current state.
     ///   - skip: Applies the skip of one job with its reason.
-    static func propagateSkips<E: Error>(
+    package static func propagateSkips<E: Error>(
         from root: JobID, rootState: JobState,
         dependents: (JobID) throws(E) -> [JobID],
         state: (JobID) throws(E) -> JobState?,
@@ -260,10 +260,10 @@ enum StoreRules {
     }
 
     /// The reason recorded when an expired lease is requeued.
-    static func expiredLeaseReason(owner: String) -> String { "lease of \(owner) expired" }
+    package static func expiredLeaseReason(owner: String) -> String { "lease of \(owner) expired" }
 
     /// `date + duration` with sub-second precision.
-    static func adding(_ duration: Duration, to date: Date) -> Date {
+    package static func adding(_ duration: Duration, to date: Date) -> Date {
         let (seconds, attoseconds) = duration.components
         return date.addingTimeInterval(Double(seconds) + Double(attoseconds) * 1e-18)
     }
@@ -271,11 +271,11 @@ enum StoreRules {
 
 /// Lease tokens for one store: a random 64-bit prefix drawn once, then a counter. Unique across
 /// processes (the prefix) and cheap (no system call per claim, unlike a fresh UUID).
-final class LeaseTokens: Sendable {
+package final class LeaseTokens: Sendable {
     private let prefix: String
     private let counter = Atomic<UInt64>(0)
 
-    init() {
+    package init() {
         var generator = SystemRandomNumberGenerator()
         let value = generator.next()
         let hex = String(value, radix: 16)
@@ -283,7 +283,7 @@ final class LeaseTokens: Sendable {
     }
 
     /// The next token: `<prefix>-<counter>`.
-    func next() -> String {
+    package func next() -> String {
         "\(prefix)-\(counter.wrappingAdd(1, ordering: .relaxed).newValue)"
     }
 }
@@ -292,7 +292,7 @@ extension JobRecord {
     /// Marks a claimed record running under `lease` (both stores claim this way); returns its
     /// attempt number.
     @discardableResult
-    mutating func markRunning(lease: Lease, now: Date) -> Int {
+    package mutating func markRunning(lease: Lease, now: Date) -> Int {
         state = .running
         attempts += 1
         self.lease = lease

@@ -4,15 +4,21 @@ import Testing
 
 @testable import QEIRBatch
 
-/// The stores every conformance test runs against.
+/// The stores every conformance test runs against: PostgreSQL too when
+/// `QEIR_TEST_POSTGRES_URL` names a server (`.ci/start-postgres` starts one; CI always does).
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
     case sqlite
+    case postgres
+
+    static var allCases: [StoreKind] {
+        TestPostgres.url == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres]
+    }
 
     var testDescription: String { rawValue }
 
-    /// A fresh, empty store of this kind; `cleanup` removes its files.
-    func make() throws -> (store: any JobStore, cleanup: @Sendable () -> Void) {
+    /// A fresh, empty store of this kind; `cleanup` removes its files (or its schema).
+    func make() async throws -> (store: any JobStore, cleanup: @Sendable () -> Void) {
         switch self {
         case .memory:
             return (InMemoryJobStore(), {})
@@ -20,6 +26,9 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let directory = try TemporaryDirectory()
             let store = try SQLiteJobStore(path: directory.url.appendingPathComponent("store/jobs.sqlite"))
             return (store, { directory.remove() })
+        case .postgres:
+            let store = try await TestPostgres.freshStore()
+            return (store, { TestPostgres.discard(store) })
         }
     }
 }
@@ -110,7 +119,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func submissionFollowsOrderWithIncreasingSequences(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         // Dependents may come before their dependencies; sequences follow submission order.
         let report = try await submit(store, [spec("c", after: ["a"]), spec("a"), spec("b", after: ["c"])])
@@ -139,7 +148,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func cycleIsNamedAndNothingIsStored(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         let error = await batchError {
             _ = try await submit(store, [spec("a", after: ["b"]), spec("b", after: ["c"]), spec("c", after: ["a"])])
@@ -154,7 +163,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func unknownDependencyIsRejectedAndNothingIsStored(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         let error = await batchError { _ = try await submit(store, [spec("a"), spec("b", after: ["zz"])]) }
         #expect(error?.code == .invalidJob)
@@ -170,7 +179,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func duplicateIDInOneSubmissionIsRejected(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         let error = await batchError { _ = try await submit(store, [spec("a"), spec("b"), spec("a")]) }
         #expect(error?.code == .invalidJob)
@@ -180,7 +189,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func resubmissionIsExistingOrJobExistsOrForcedReset(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b")])
         let again = try await submit(store, [spec("a")], now: at(1))
@@ -222,7 +231,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func identicalResultIsReused(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a", payload: ["x": 1])])
         let claimed = try await claimAll(store)
@@ -251,7 +260,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func jobWithFailedDependencyIsStoredSkipped(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a")])
         _ = try await fail(store, try await claimAll(store)[0])
@@ -266,7 +275,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func claimsTakeHighestPriorityThenLowestSequence(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(
             store,
@@ -302,7 +311,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func dependenciesUnlockOnSuccess(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b", after: ["a"]), spec("c", after: ["a", "b"])])
         #expect(try await record(store, "c").unmetDependencies == 2)
@@ -323,7 +332,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func failurePropagatesSkipsTransitively(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(
             store, [spec("a"), spec("b", after: ["a"]), spec("c", after: ["b"]), spec("d", after: ["a"]), spec("e")])
@@ -345,7 +354,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func timedOutAttemptIsNamed(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a")])
         let claimed = try await claimAll(store)
@@ -358,7 +367,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func retryWaitIsClaimableOnlyFromRunAfter(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a")])
         let first = try await claimAll(store)
@@ -383,7 +392,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func expiredLeaseIsRequeuedAndStaleCompletionRejected(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a")])
         let old = try await claimAll(store, owner: "w1", now: t0, lease: .seconds(10))
@@ -414,7 +423,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func renewLeasesReportsRenewedLostAndCancelRequested(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b"), spec("c")])
         let claimed = try await store.claim(owner: "w1", limit: 2, now: t0, leaseDuration: .seconds(10)).claimed
@@ -437,7 +446,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func cancelOfPendingEndsItAndSkipsDependents(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b", after: ["a"]), spec("c", after: ["b"]), spec("d")])
         let transitions = try await store.cancel(ids("a", "c"), reason: "user asked", now: at(1))
@@ -457,7 +466,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func cancelOfRetryWaitEndsIt(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a")])
         _ = try await fail(store, try await claimAll(store)[0], retryAt: at(60))
@@ -470,7 +479,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func cancelOfRunningRequestsItFromTheLeaseHolder(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b", after: ["a"]), spec("x")])
         let claimed = try await claimAll(store, owner: "w1")
@@ -490,7 +499,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func failureWithRetryAfterCancelRequestFailsForGood(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a")])
         let claimed = try await claimAll(store)
@@ -501,7 +510,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func releaseReturnsToPendingWithoutAFailure(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b")])
         let claimed = try await claimAll(store)
@@ -524,7 +533,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func releaseAfterCancelRequestCancels(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b", after: ["a"])])
         let claimed = try await claimAll(store)
@@ -537,7 +546,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func expiredLeaseOfCancelRequestedJobEndsCancelled(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b", after: ["a"])])
         _ = try await claimAll(store, owner: "w1", now: t0, lease: .seconds(10))
@@ -552,7 +561,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func recoverOrphansRequeuesJobsOfDeadWorkers(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b"), spec("c")])
         _ = try await store.claim(owner: "dead", limit: 1, now: t0, leaseDuration: lease30)
@@ -572,7 +581,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func countsAndJobsByState(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         #expect(try await store.counts().isEmpty)
         _ = try await submit(store, [spec("a"), spec("b"), spec("c"), spec("d", after: ["c"])])
@@ -587,7 +596,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func transitionsArePagedInIncreasingSequence(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         _ = try await submit(store, [spec("a"), spec("b")])
         let claimed = try await claimAll(store, now: at(1))
@@ -610,7 +619,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func nextDueTimeIsTheEarliestRetryOrLeaseExpiry(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         #expect(try await store.nextDueTime() == nil)
         _ = try await submit(store, [spec("a"), spec("b")])
@@ -632,7 +641,7 @@ struct JobStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func scheduledRunIsSubmittedOncePerSlot(_ kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.make()
+        let (store, cleanup) = try await kind.make()
         defer { cleanup() }
         #expect(try await store.lastScheduleRun(scheduleID: "daily") == nil)
         let slot = at(3600)
