@@ -87,6 +87,10 @@ let package = Package(
         .executableTarget(name: "qeir-cache-writer", dependencies: ["QEIRData"], path: "Examples/CacheWriter"),
         // Runs a durable batch and is killed with SIGKILL at random points by BatchCrashTests.
         .executableTarget(name: "qeir-batch-crash-worker", dependencies: ["QEIRBatch"], path: "Tests/BatchCrashWorker"),
+        // Runs jobs from a shared PostgreSQL queue; PostgresClusterTests starts four and kills one.
+        .executableTarget(
+            name: "qeir-postgres-test-worker", dependencies: ["QEIRBatch", "QEIRPostgres"],
+            path: "Tests/PostgresWorker"),
         .target(
             name: "QEIRTestSupport",
             dependencies: ["QEIRStats", .product(name: "FlyingFox", package: "FlyingFox")]),

@@ -94,6 +94,14 @@ public final class PostgresJobStore: JobStoreWakeups {
         let value: UInt64 = generator.next()
         let hex = String(value, radix: 16)
         tokenPrefix = String(repeating: "0", count: 16 - hex.count) + hex
+        // Connection attempts are logged at info level by PostgresNIO; their failures reach the
+        // caller as errors, so only warnings and worse are passed on.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = max(logger.logLevel, .warning)
+        // One direct connection first: a wrong password or an unreachable server fails here at
+        // once with the server's own reason (a pool would retry with backoff for a minute and
+        // then report only that it gave up), and the schema is created or checked on it.
+        try await Self.prepareSchema(location, configuration: configuration, logger: backgroundLogger)
         let tls: PostgresClient.Configuration.TLS
         switch location.tls {
         case .disable: tls = .disable
@@ -106,19 +114,11 @@ public final class PostgresJobStore: JobStoreWakeups {
         clientConfiguration.options.maximumConnections = max(2, configuration.maximumConnections)
         clientConfiguration.options.connectTimeout = configuration.connectTimeout
         clientConfiguration.options.additionalStartupParameters = [("application_name", "qeir")]
-        // PostgresNIO logs connection failures in the background; its messages name host and
-        // user, never the password.
-        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: backgroundLogger)
         self.client = client
         // The pool runs for the life of the store (until `close()` or deinit), like a file
         // handle; a scoped task cannot outlive this initializer.
         runTask = Task { await client.run() }
-        do {
-            try await migrate()
-        } catch {
-            runTask.cancel()
-            throw error
-        }
     }
 
     /// Opens the store at a URL (see ``PostgresStoreLocation``).
@@ -161,7 +161,7 @@ public final class PostgresJobStore: JobStoreWakeups {
     /// Indexes: `jobs_ready` (partial, the claim order), `jobs_running_expiry` (partial on
     /// running jobs' lease expiry, for rescue), `jobs_retry_due` (partial on `run_after` of
     /// waiting retries), `jobs_succeeded_hash` (partial, for result reuse).
-    private var schemaSQL: [String] {
+    private static func schemaSQL(_ schema: String) -> [String] {
         let s = "\"\(schema)\""
         return [
             "CREATE TABLE \(s).meta (key text PRIMARY KEY, value text NOT NULL)",
@@ -203,7 +203,6 @@ public final class PostgresJobStore: JobStoreWakeups {
             "CREATE INDEX jobs_running_expiry ON \(s).jobs (lease_expires_at) WHERE state = 'running'",
             "CREATE INDEX jobs_retry_due ON \(s).jobs (run_after) WHERE state = 'retry_wait'",
             "CREATE INDEX jobs_succeeded_hash ON \(s).jobs (content_hash) WHERE state = 'succeeded'",
-            "CREATE INDEX jobs_state ON \(s).jobs (state, sequence)",
             """
             CREATE TABLE \(s).job_dependencies (
                 job_id text NOT NULL REFERENCES \(s).jobs (id),
@@ -250,44 +249,65 @@ public final class PostgresJobStore: JobStoreWakeups {
         ]
     }
 
-    /// Creates the schema when missing, under an advisory lock so that workers starting
-    /// together do not race; refuses a schema of another program or of a newer QEIR.
-    private func migrate() async throws(BatchError) {
-        let schema = schema
-        let location = location
-        let statements = schemaSQL
-        try await transaction("open the store") { session in
-            let connection = session.connection
+    /// Connects once, then creates the schema when missing (under an advisory lock, so workers
+    /// starting together do not race) or checks that it is a QEIR job store of this version.
+    private static func prepareSchema(
+        _ location: PostgresStoreLocation, configuration: Configuration, logger: Logger
+    ) async throws(BatchError) {
+        let schema = location.schema
+        let operation = "open the store"
+        let connection: PostgresConnection
+        do {
+            let tls: PostgresConnection.Configuration.TLS
+            switch location.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            var settings = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.username, password: location.password,
+                database: location.database, tls: tls)
+            let (seconds, attoseconds) = configuration.connectTimeout.components
+            settings.options.connectTimeout = .milliseconds(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            connection = try await PostgresConnection.connect(configuration: settings, id: 0, logger: logger)
+        } catch {
+            throw storeError(error, location: location, doing: operation)
+        }
+        do {
+            try await connection.query("BEGIN", logger: logger)
             // One lock per schema name, held to the end of this transaction.
             try await connection.query(
-                "SELECT pg_advisory_xact_lock(hashtext(\("qeir-schema-" + schema)))", logger: session.logger)
+                "SELECT pg_advisory_xact_lock(hashtext(\("qeir-schema-" + schema)))", logger: logger)
             let tables = try await connection.query(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = \(schema)",
-                logger: session.logger
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema)", logger: logger
             ).collect().map { try $0.decode(String.self) }
             if tables.isEmpty {
-                try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: session.logger)
-                for statement in statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: session.logger)
+                try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
+                for statement in schemaSQL(schema) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                return
+            } else {
+                guard tables.contains("meta"), tables.contains("jobs") else {
+                    throw BatchError(
+                        .storeFailed,
+                        "The schema \(schema) of \(location) holds tables of another program (\(tables.sorted().prefix(5).joined(separator: ", "))), not a QEIR job store. Choose another schema with ?schema=NAME.",
+                        context: ["store": location.redacted])
+                }
+                let version = try await connection.query(
+                    "SELECT value FROM \(unescaped: "\"\(schema)\"").meta WHERE key = 'schema_version'", logger: logger
+                ).collect().first.map { try $0.decode(String.self) }.flatMap { Int($0) }
+                if (version ?? 0) != Self.schemaVersion {
+                    throw BatchError(
+                        .storeFailed,
+                        "The job store \(location) has schema version \(version.map(String.init) ?? "unknown"), but this QEIR uses \(Self.schemaVersion). Open it with the QEIR version that wrote it, or use another schema.",
+                        context: ["store": location.redacted])
+                }
             }
-            guard tables.contains("meta"), tables.contains("jobs") else {
-                throw BatchError(
-                    .storeFailed,
-                    "The schema \(schema) of \(location) holds tables of another program (\(tables.sorted().prefix(5).joined(separator: ", "))), not a QEIR job store. Choose another schema with ?schema=NAME.",
-                    context: ["store": location.redacted])
-            }
-            let version = try await connection.query(
-                "SELECT value FROM \(unescaped: "\"\(schema)\"").meta WHERE key = 'schema_version'",
-                logger: session.logger
-            ).collect().first.map { try $0.decode(String.self) }.flatMap { Int($0) }
-            if (version ?? 0) != Self.schemaVersion {
-                throw BatchError(
-                    .storeFailed,
-                    "The job store \(location) has schema version \(version.map(String.init) ?? "unknown"), but this QEIR uses \(Self.schemaVersion). Open it with the QEIR version that wrote it, or use another schema.",
-                    context: ["store": location.redacted])
-            }
+            try await connection.query("COMMIT", logger: logger)
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            throw storeError(error, location: location, doing: operation)
         }
     }
 
@@ -353,6 +373,11 @@ public final class PostgresJobStore: JobStoreWakeups {
 
     /// Turns any error into a ``BatchError`` naming the store (without password) and what to do.
     func storeError(_ error: any Error, doing operation: String) -> BatchError {
+        Self.storeError(error, location: location, doing: operation)
+    }
+
+    /// Turns any error into a ``BatchError`` naming the store (without password) and what to do.
+    static func storeError(_ error: any Error, location: PostgresStoreLocation, doing operation: String) -> BatchError {
         if let error = error as? BatchError { return error }
         let store = location.redacted
         if let error = error as? PSQLError {
@@ -518,8 +543,8 @@ public final class PostgresJobStore: JobStoreWakeups {
         guard !completions.isEmpty else { return [] }
         let operation = "record \(completions.count) completion\(completions.count == 1 ? "" : "s")"
         if let successes = try Self.successBatch(completions) {
-            return try await withConnection(operation) { connection in
-                try await Session(store: self, connection: connection).completeSuccesses(successes, now: now)
+            return try await transaction(operation) { session in
+                try await session.completeSuccesses(successes, now: now)
             }
         }
         return try await transaction(operation) { session in
@@ -778,6 +803,16 @@ public final class PostgresJobStore: JobStoreWakeups {
         _ = try await withConnection("drop the schema") { connection in
             try await connection.query(
                 "DROP SCHEMA IF EXISTS \(unescaped: self.quotedSchema) CASCADE", logger: self.logger)
+        }
+    }
+
+    /// Runs raw SQL statements (separated by `;`) in one transaction (tests that damage or
+    /// disguise a store).
+    func executeForTesting(_ sql: String) async throws(BatchError) {
+        let statements = sql.split(separator: ";").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+        try await transaction("run test SQL") { session in
+            for statement in statements { try await session.query(PostgresQuery(unsafeSQL: statement)) }
         }
     }
 

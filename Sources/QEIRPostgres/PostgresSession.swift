@@ -516,6 +516,14 @@ extension PostgresJobStore {
             -> [CompletionReceipt]
         {
             let seconds = now.timeIntervalSince1970
+            // The rows are locked first, by a statement of their own: under READ COMMITTED the
+            // next statement then reads a snapshot taken after any submission that held one of
+            // these rows committed, so a dependent it added is counted down below. (In a single
+            // statement the dependents would be read from a snapshot older than the lock.)
+            try await query(
+                """
+                SELECT 1 FROM \(unescaped: s).jobs WHERE id = ANY(\(batch.map(\.id.rawValue))) ORDER BY id FOR UPDATE
+                """)
             let rows = try await query(
                 """
                 WITH input AS (
