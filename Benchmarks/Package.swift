@@ -43,6 +43,13 @@ let package = Package(
         .executableTarget(
             name: "batch-profile", dependencies: [.product(name: "QEIRBatch", package: "qeir")],
             swiftSettings: [.swiftLanguageMode(.v6)]),
+        // The PostgreSQL queue benchmark: no-op jobs drained by several worker processes.
+        .executableTarget(
+            name: "queue-bench",
+            dependencies: [
+                .product(name: "QEIRBatch", package: "qeir"), .product(name: "QEIRPostgres", package: "qeir"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(
             name: "BatchEngine",
             dependencies: [

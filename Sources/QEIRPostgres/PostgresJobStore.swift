@@ -554,6 +554,46 @@ public final class PostgresJobStore: JobStoreWakeups {
         }
     }
 
+    /// Applies attempt outcomes, then claims up to `limit` ready jobs, in one transaction (one
+    /// commit for the processor's step instead of two).
+    ///
+    /// - Parameters:
+    ///   - completions: The outcomes.
+    ///   - owner: The claiming worker.
+    ///   - limit: The most jobs to return.
+    ///   - now: The current time.
+    ///   - leaseDuration: How long the leases last without renewal.
+    /// - Returns: The receipts, the claimed jobs and the requeued transitions.
+    /// - Throws: As ``complete(_:now:)`` and ``claim(owner:limit:now:leaseDuration:)``; nothing is
+    ///   changed then.
+    public func completeAndClaim(
+        _ completions: [Completion], owner: String, limit: Int, now: Date, leaseDuration: Duration
+    ) async throws(BatchError) -> (receipts: [CompletionReceipt], claimed: [ClaimedJob], requeued: [JobTransition]) {
+        guard !completions.isEmpty else {
+            let (claimed, requeued) = try await claim(owner: owner, limit: limit, now: now, leaseDuration: leaseDuration)
+            return ([], claimed, requeued)
+        }
+        let requeued = try await rescueExpired(now: now)
+        let successes = try Self.successBatch(completions)
+        let operation =
+            "record \(completions.count) completion\(completions.count == 1 ? "" : "s") and claim jobs for \(owner)"
+        let (receipts, claimed) = try await transaction(operation) { session in
+            var receipts: [CompletionReceipt] = []
+            if let successes {
+                receipts = try await session.completeSuccesses(successes, now: now)
+            } else {
+                for completion in completions { receipts.append(try await session.complete(completion, now: now)) }
+            }
+            // The transitions the completions recorded go in before the claim's (numbering).
+            try await session.flush()
+            let claimed =
+                limit > 0
+                ? try await session.claimReady(owner: owner, limit: limit, now: now, leaseDuration: leaseDuration) : []
+            return (receipts, claimed)
+        }
+        return (receipts, claimed, requeued)
+    }
+
     /// The batch as (id, token, result JSON) when every completion is a success of a distinct job.
     private static func successBatch(_ completions: [Completion]) throws(BatchError) -> [(
         id: JobID, token: String, result: String

@@ -139,6 +139,8 @@ extension PostgresJobStore {
                     WHERE name = 'transition'
                     """)
                 buffered.removeAll()
+                // Read again (under the lock this transaction holds) if more are recorded.
+                lastTransition = nil
             }
             if notify {
                 try await query("SELECT pg_notify(\(store.channel), '')")
@@ -319,6 +321,9 @@ extension PostgresJobStore {
         /// UPDATE SKIP LOCKED` (concurrent claims take different rows and never wait), updated,
         /// their attempts and transitions inserted, and the transition counter advanced.
         func claimReady(owner: String, limit: Int, now: Date, leaseDuration: Duration) async throws -> [ClaimedJob] {
+            // The statement numbers its transitions from the counter row itself.
+            try await flush()
+            defer { lastTransition = nil }
             let nowSeconds = now.timeIntervalSince1970
             let expiry = StoreRules.adding(leaseDuration, to: now)
             let prefix = store.leaseTokenPrefix
@@ -515,6 +520,9 @@ extension PostgresJobStore {
         func completeSuccesses(_ batch: [(id: JobID, token: String, result: String)], now: Date) async throws
             -> [CompletionReceipt]
         {
+            // The statement numbers its transitions from the counter row itself.
+            try await flush()
+            defer { lastTransition = nil }
             let seconds = now.timeIntervalSince1970
             // The rows are locked first, by a statement of their own: under READ COMMITTED the
             // next statement then reads a snapshot taken after any submission that held one of

@@ -32,8 +32,10 @@ let logPath = arguments[2]
 let path = logPath
 let handler = ClosureJobHandler { context in
     appendLine("start \(context.job.id) \(getpid())", to: path)
-    // 20–60 ms of "work", different per job, cancellable.
-    let milliseconds = 20 + (context.job.id.rawValue.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xffff } % 41)
+    // 20–60 ms of "work", different per job, cancellable; jobs named long… take 4 s.
+    let milliseconds =
+        context.job.id.rawValue.hasPrefix("long")
+        ? 4000 : 20 + (context.job.id.rawValue.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xffff } % 41)
     try await Task.sleep(for: .milliseconds(milliseconds))
     appendLine("end \(context.job.id) \(getpid())", to: path)
     return JobOutput(result: .string("ok \(context.job.id)"))

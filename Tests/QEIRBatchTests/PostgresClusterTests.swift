@@ -28,6 +28,56 @@ struct PostgresClusterTests {
         return open
     }
 
+    /// Starts a worker process on the store at `url` (with password and schema).
+    func startWorker(url: String, log: URL, errors: URL, leaseMilliseconds: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = builtExecutableURL("qeir-postgres-test-worker")
+        process.arguments = [url, log.path, "4", String(leaseMilliseconds)]
+        process.standardOutput = FileHandle.nullDevice
+        let handle = try FileHandle(forWritingTo: errors)
+        handle.seekToEndOfFile()
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// The test server's URL with its password and the given schema, for child processes only.
+    func childURL(schema: String) -> String {
+        var components = URLComponents(string: TestPostgres.url!)!
+        components.queryItems = [URLQueryItem(name: "schema", value: schema)]
+        return components.string!
+    }
+
+    @Test("A healthy job four times longer than its lease is renewed by heartbeats and never runs twice")
+    func longHealthyJobIsNeverRescued() async throws {
+        let location = try TestPostgres.freshLocation()
+        let store = try await PostgresJobStore(location)
+        defer { TestPostgres.discard(store) }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = directory.url.appendingPathComponent("handler.log")
+        let errors = directory.url.appendingPathComponent("stderr.txt")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let jobs =
+            [JobSpec(id: JobID(rawValue: "long")!, handler: "work", payload: .null, priority: 9)]
+            + (0..<30).map { JobSpec(id: JobID(rawValue: "short\($0)")!, handler: "work", payload: .integer($0)) }
+        _ = try await store.submit(jobs, options: .init(), now: Date())
+        // Lease 1 s (renewed every third of it); the job takes 4 s; two workers keep claiming.
+        let workers = try (0..<2).map { _ in
+            try startWorker(url: childURL(schema: location.schema), log: log, errors: errors, leaseMilliseconds: 1000)
+        }
+        for worker in workers {
+            while worker.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(worker.terminationStatus == 0)
+        }
+        let starts = logLines(log).filter { $0.hasPrefix("start long ") }
+        #expect(starts.count == 1, "\(starts)")
+        let record = try #require(try await store.job(JobID(rawValue: "long")!))
+        #expect(record.state == .succeeded && record.attempts == 1)
+        #expect(try await store.counts()[.succeeded] == jobs.count)
+    }
+
     @Test("4 workers, one SIGKILLed mid-job: every job ends exactly once, none is lost")
     func killOneOfFourWorkers() async throws {
         let location = try TestPostgres.freshLocation()
@@ -51,25 +101,12 @@ struct PostgresClusterTests {
         }
         _ = try await store.submit(jobs, options: .init(), now: Date())
 
-        // The URL with its password, for the children only (never printed).
-        var components = URLComponents(string: TestPostgres.url!)!
-        components.queryItems = [URLQueryItem(name: "schema", value: location.schema)]
-        let url = components.string!
         let errors = directory.url.appendingPathComponent("stderr.txt")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        var workers: [Process] = []
-        for _ in 0..<4 {
-            let process = Process()
-            process.executableURL = builtExecutableURL("qeir-postgres-test-worker")
-            // Lease 1.5 s, renewed every 0.5 s: a killed worker's jobs return 1.5 s after its
-            // last renewal.
-            process.arguments = [url, log.path, "4", "1500"]
-            process.standardOutput = FileHandle.nullDevice
-            let handle = try FileHandle(forWritingTo: errors)
-            handle.seekToEndOfFile()
-            process.standardError = handle
-            try process.run()
-            workers.append(process)
+        // Lease 1.5 s, renewed every 0.5 s: a killed worker's jobs return 1.5 s after its last
+        // renewal.
+        let workers = try (0..<4).map { _ in
+            try startWorker(url: childURL(schema: location.schema), log: log, errors: errors, leaseMilliseconds: 1500)
         }
         let victim = workers[0]
         // Kill the first worker while it is inside a handler, once a fifth of the jobs ran.

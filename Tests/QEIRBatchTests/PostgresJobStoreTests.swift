@@ -230,33 +230,4 @@ struct PostgresJobStoreTests {
         }
         #expect(wakes.withLock { $0 } > 0)
     }
-
-    @Test("A healthy job longer than its lease is renewed by heartbeats and never runs twice")
-    func longHealthyJobIsNeverRescued() async throws {
-        let store = try await TestPostgres.freshStore()
-        defer { TestPostgres.discard(store) }
-        let rival = try await PostgresJobStore(store.location)
-        defer { TestPostgres.discard(rival) }
-        let starts = Mutex([String]())
-        let handler = ClosureJobHandler { context in
-            starts.withLock { $0.append(context.job.id.rawValue) }
-            try await Task.sleep(for: .milliseconds(context.job.id.rawValue == "long" ? 2500 : 10))
-            return JobOutput(result: .string("done"))
-        }
-        var configuration = ProcessorConfiguration()
-        configuration.leaseDuration = .milliseconds(600)
-        configuration.pollInterval = .milliseconds(50)
-        configuration.maxConcurrentJobs = 2
-        _ = try await store.submit([job("long"), job("short")], options: .init(), now: Date())
-        let processors = [store, rival].map {
-            BatchProcessor(store: $0, handlers: ["work": handler], configuration: configuration)
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for processor in processors { group.addTask { _ = try await processor.run(until: .drained) } }
-            try await group.waitForAll()
-        }
-        #expect(starts.withLock { $0.filter { $0 == "long" }.count } == 1)
-        let record = try #require(try await store.job(JobID(rawValue: "long")!))
-        #expect(record.state == .succeeded && record.attempts == 1)
-    }
 }
