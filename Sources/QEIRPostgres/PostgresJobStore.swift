@@ -1,8 +1,8 @@
 public import Foundation
 public import Logging
-public import QEIRBatch
 internal import NIOSSL
 internal import PostgresNIO
+public import QEIRBatch
 
 /// A ``JobStore`` in a PostgreSQL database: the queue that worker processes on many machines
 /// share (`qeir worker --store postgres://…`).
@@ -570,7 +570,8 @@ public final class PostgresJobStore: JobStoreWakeups {
         _ completions: [Completion], owner: String, limit: Int, now: Date, leaseDuration: Duration
     ) async throws(BatchError) -> (receipts: [CompletionReceipt], claimed: [ClaimedJob], requeued: [JobTransition]) {
         guard !completions.isEmpty else {
-            let (claimed, requeued) = try await claim(owner: owner, limit: limit, now: now, leaseDuration: leaseDuration)
+            let (claimed, requeued) = try await claim(
+                owner: owner, limit: limit, now: now, leaseDuration: leaseDuration)
             return ([], claimed, requeued)
         }
         let requeued = try await rescueExpired(now: now)
@@ -735,7 +736,8 @@ public final class PostgresJobStore: JobStoreWakeups {
                 let (number, id, from, to, at, reason, attempt) = try row.decode(
                     (Int64, String, String?, String, Double, String, Int64).self)
                 return JobTransition(
-                    sequence: number, jobID: try self.jobID(id), from: try from.map { text throws in try self.state(text) },
+                    sequence: number, jobID: try self.jobID(id),
+                    from: try from.map { text throws in try self.state(text) },
                     to: try self.state(to), at: Date(timeIntervalSince1970: at), reason: reason, attempt: Int(attempt))
             }
         }

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import QEIRBatch
 internal import PostgresNIO
+import QEIRBatch
 
 extension PostgresJobStore {
     /// The work of one transaction (or of one statement on a connection): statements, row
@@ -121,9 +121,10 @@ extension PostgresJobStore {
         /// Locks the transition counter (once per transaction) and returns its value.
         private func lockTransitionCounter() async throws -> Int64 {
             if let lastTransition { return lastTransition }
-            let value = try await query(
-                "SELECT value FROM \(unescaped: s).counters WHERE name = 'transition' FOR UPDATE"
-            ).first?.decode(Int64.self) ?? 0
+            let value =
+                try await query(
+                    "SELECT value FROM \(unescaped: s).counters WHERE name = 'transition' FOR UPDATE"
+                ).first?.decode(Int64.self) ?? 0
             lastTransition = value
             return value
         }
@@ -217,7 +218,9 @@ extension PostgresJobStore {
             for record in plan.resets {
                 // A reset job keeps its sequence and submission time; its history stays.
                 let spec = try store.specJSON(record.spec)
-                let result = try record.result.map { value throws in try PostgresJobStore.resultJSON(value, job: record.id) }
+                let result = try record.result.map { value throws in
+                    try PostgresJobStore.resultJSON(value, job: record.id)
+                }
                 try await query(
                     """
                     UPDATE \(unescaped: s).jobs SET spec = \(spec), name = \(record.spec.name),
@@ -281,7 +284,9 @@ extension PostgresJobStore {
                 // NaN and "" stand for NULL in the arrays (a finish time is never NaN, a
                 // result's JSON and a job id are never empty).
                 finished.append(record.finishedAt?.timeIntervalSince1970 ?? .nan)
-                results.append(try record.result.map { value throws in try PostgresJobStore.resultJSON(value, job: record.id) } ?? "")
+                results.append(
+                    try record.result.map { value throws in try PostgresJobStore.resultJSON(value, job: record.id) }
+                        ?? "")
                 reusedFrom.append(record.reusedFrom?.rawValue ?? "")
             }
             try await query(
@@ -329,8 +334,10 @@ extension PostgresJobStore {
             let prefix = store.leaseTokenPrefix
             let reasonPrefix = "attempt "
             let reasonSuffix = " started by \(owner)"
-            let columns = Self.recordColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }
-                .joined(separator: ", ")
+            let columns = Self.recordColumns.split(separator: ",").map {
+                "c." + $0.trimmingCharacters(in: .whitespaces)
+            }
+            .joined(separator: ", ")
             let rows = try await query(
                 """
                 WITH ready AS (
@@ -426,7 +433,8 @@ extension PostgresJobStore {
                 try await record(id, from: .running, to: .pending, at: now, reason: reason, attempt: attempts)
             ]
             if cancelRequested {
-                transitions += try await finish(id, as: .cancelled, from: .pending, reason: "cancel requested", now: now)
+                transitions += try await finish(
+                    id, as: .cancelled, from: .pending, reason: "cancel requested", now: now)
             }
             return transitions
         }
@@ -593,7 +601,8 @@ extension PostgresJobStore {
             }
             return batch.map { item in
                 if let transition = accepted[item.id.rawValue] {
-                    return CompletionReceipt(jobID: item.id, accepted: true, state: .succeeded, transitions: [transition])
+                    return CompletionReceipt(
+                        jobID: item.id, accepted: true, state: .succeeded, transitions: [transition])
                 }
                 return CompletionReceipt(
                     jobID: item.id, accepted: false, state: rejectedStates[item.id.rawValue] ?? .pending,
@@ -651,7 +660,8 @@ extension PostgresJobStore {
             case .failed(let error, let timedOut, let retryAt):
                 let what = timedOut ? "timed out" : "failed"
                 let reason = "attempt \(attempt) \(what): \(error)"
-                try await closeAttempt(id, token: token, outcome: timedOut ? "timed_out" : "failed", error: error, at: now)
+                try await closeAttempt(
+                    id, token: token, outcome: timedOut ? "timed_out" : "failed", error: error, at: now)
                 if let retryAt, !cancelRequested {
                     try await query(
                         """
@@ -704,7 +714,8 @@ extension PostgresJobStore {
             for record in try await fetchRecords(ids, lock: true) { states[record.id] = record.state }
             for id in ids where states[id] == nil {
                 throw BatchError(
-                    .unknownJob, "No job \(id) in the store. List jobs to see their ids.", context: ["job": id.rawValue])
+                    .unknownJob, "No job \(id) in the store. List jobs to see their ids.", context: ["job": id.rawValue]
+                )
             }
             var transitions: [JobTransition] = []
             for id in ids {

@@ -135,7 +135,9 @@ struct PostgresClusterTests {
         // The survivors drain the queue, including the victim's jobs after their leases expire.
         for worker in workers.dropFirst() {
             while worker.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(worker.terminationStatus == 0, "\(String(decoding: (try? Data(contentsOf: errors)) ?? Data(), as: UTF8.self))")
+            #expect(
+                worker.terminationStatus == 0,
+                "\(String(decoding: (try? Data(contentsOf: errors)) ?? Data(), as: UTF8.self))")
         }
 
         let records = try await store.jobs(in: nil)

@@ -90,7 +90,8 @@ case "run":
                 let output = pipe.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else { fail("a worker exited with \(process.terminationStatus)") }
-                attempts += Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+                attempts +=
+                    Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             }
             let wall = ContinuousClock.now - start
             let counts = try await store.counts()
