@@ -86,10 +86,11 @@ let package = Package(
         // Writes and reads FRED cache entries; FREDCacheTests runs it beside the test process.
         .executableTarget(name: "qeir-cache-writer", dependencies: ["QEIRData"], path: "Examples/CacheWriter"),
         // Runs a durable batch and is killed with SIGKILL at random points by BatchCrashTests.
-        .executableTarget(name: "qeir-batch-crash-worker", dependencies: ["QEIRBatch"], path: "Tests/BatchCrashWorker"),
+        .executableTarget(
+            name: "qeir-batch-crash-worker", dependencies: ["QEIRBatch", "QEIRTestSupport"], path: "Tests/BatchCrashWorker"),
         // Runs jobs from a shared PostgreSQL queue; PostgresClusterTests starts four and kills one.
         .executableTarget(
-            name: "qeir-postgres-test-worker", dependencies: ["QEIRBatch", "QEIRPostgres"],
+            name: "qeir-postgres-test-worker", dependencies: ["QEIRBatch", "QEIRPostgres", "QEIRTestSupport"],
             path: "Tests/PostgresWorker"),
         .target(
             name: "QEIRTestSupport",

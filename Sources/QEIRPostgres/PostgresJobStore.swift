@@ -318,36 +318,26 @@ public final class PostgresJobStore: JobStoreWakeups {
     func transaction<T: Sendable>(
         _ operation: String, _ body: @Sendable (Session) async throws -> T
     ) async throws(BatchError) -> T {
-        var attempt = 0
-        while true {
-            attempt += 1
+        try await withConnection(operation) { connection in
+            try await connection.query("BEGIN", logger: self.logger)
             do {
-                return try await client.withConnection { connection in
-                    try await connection.query("BEGIN", logger: logger)
-                    do {
-                        let session = Session(store: self, connection: connection)
-                        let value = try await body(session)
-                        try await session.flush()
-                        try await connection.query("COMMIT", logger: logger)
-                        return value
-                    } catch {
-                        // A failed ROLLBACK means the connection is broken; the server then
-                        // rolls back on its own.
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                        throw error
-                    }
-                }
+                let session = Session(store: self, connection: connection)
+                let value = try await body(session)
+                try await session.flush()
+                try await connection.query("COMMIT", logger: self.logger)
+                return value
             } catch {
-                if attempt < 5, Self.isRetryable(error) {
-                    try? await Task.sleep(for: .milliseconds(5 * attempt))
-                    continue
-                }
-                throw storeError(error, doing: operation)
+                // A failed ROLLBACK means the connection is broken; the server then rolls back
+                // on its own.
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
             }
         }
     }
 
-    /// Runs `body` on a connection outside an explicit transaction (single statements, reads).
+    /// Runs `body` on a pooled connection (single statements, reads, or a transaction it opens),
+    /// running it again when PostgreSQL aborted it for a deadlock or serialization failure (up
+    /// to five times), and turns errors into ``BatchError``.
     func withConnection<T: Sendable>(
         _ operation: String, _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws(BatchError) -> T {

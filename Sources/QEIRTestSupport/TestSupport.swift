@@ -111,3 +111,19 @@ public func runBuiltExecutableAsync(
         }
     }
 }
+
+/// Appends one line to the file at `path` (created when missing) with `O_APPEND`, and makes it
+/// durable (`fsync`) before returning: the handler logs of the crash and cluster test workers,
+/// which several processes append to and which must survive a SIGKILL.
+///
+/// - Parameters:
+///   - line: The line, without its newline.
+///   - path: The file.
+public func appendDurableLine(_ line: String, to path: String) {
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    guard fd >= 0 else { fatalError("cannot open \(path)") }
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
+    fsync(fd)
+    close(fd)
+}

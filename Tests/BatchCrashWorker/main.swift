@@ -8,6 +8,7 @@
 
 import Foundation
 import QEIRBatch
+import QEIRTestSupport
 
 let arguments = CommandLine.arguments
 guard arguments.count == 5, let jobCount = Int(arguments[3]), let concurrency = Int(arguments[4]) else {
@@ -17,23 +18,13 @@ guard arguments.count == 5, let jobCount = Int(arguments[3]), let concurrency = 
 let storeURL = URL(fileURLWithPath: arguments[1])
 let logPath = arguments[2]
 
-/// Appends one line to the log and makes it durable before returning.
-@Sendable func appendLine(_ line: String, to logPath: String) {
-    let fd = open(logPath, O_WRONLY | O_APPEND | O_CREAT, 0o644)
-    guard fd >= 0 else { fatalError("cannot open \(logPath)") }
-    let bytes = Array((line + "\n").utf8)
-    _ = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
-    fsync(fd)
-    close(fd)
-}
-
 let path = logPath
 let handler = ClosureJobHandler { context in
-    appendLine("start \(context.job.id) \(getpid())", to: path)
+    appendDurableLine("start \(context.job.id) \(getpid())", to: path)
     // 30–60 ms of "work", different per job (and the same on every run), cancellable.
     let milliseconds = 30 + (context.job.id.rawValue.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xffff } % 31)
     try await Task.sleep(for: .milliseconds(milliseconds))
-    appendLine("end \(context.job.id) \(getpid())", to: path)
+    appendDurableLine("end \(context.job.id) \(getpid())", to: path)
     return JobOutput(result: .string("ok \(context.job.id)"))
 }
 
