@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "QEIRMonitorTests", dependencies: ["QEIRMonitor", "QEIRTestSupport"]),
         .testTarget(name: "QEIRNotifyTests", dependencies: ["QEIRNotify", "QEIRTestSupport", logging, crypto]),
         .testTarget(name: "QEIRHypothesesTests", dependencies: ["QEIRHypotheses", "QEIRTestSupport"]),
-        .testTarget(name: "QEIRCLITests", dependencies: ["qeir", "QEIRTestSupport"]),
+        .testTarget(name: "QEIRCLITests", dependencies: ["qeir", "QEIRPostgres", "QEIRTestSupport"]),
     ]
 )
 

@@ -9,6 +9,10 @@ public import QEIRNotify
 public struct BatchRunOptions: Sendable {
     /// The output directory: `jobs.sqlite`, `monitoring.db`, `jobs/<id>/`, `reports/`.
     public var outputDirectory: URL
+    /// The job store to use instead of `jobs.sqlite` in the output directory (for example a
+    /// PostgreSQL store shared with workers on other machines), or `nil` for that file.
+    /// The metrics database and the reports stay in the output directory.
+    public var store: (any JobStore)?
     /// Overrides `max_concurrent_jobs`.
     public var maxWorkers: Int?
     /// Overrides every job's retry count (`--max-retries`; `--auto-retry` without it keeps the jobs').
@@ -35,6 +39,7 @@ public struct BatchRunOptions: Sendable {
     ///   - batchID: The batch id (default: the output directory's name).
     public init(outputDirectory: URL, batchID: String? = nil) {
         self.outputDirectory = outputDirectory
+        self.store = nil
         self.maxWorkers = nil
         self.maxRetries = nil
         self.compressResults = nil
@@ -57,7 +62,7 @@ public struct BatchRunLayout: Sendable, Hashable {
     /// - Parameter root: The output directory.
     public init(root: URL) { self.root = root }
 
-    /// The durable job store.
+    /// The durable job store (when ``BatchRunOptions/store`` is not set).
     public var store: URL { root.appendingPathComponent("jobs.sqlite") }
     /// The metrics database.
     public var monitoring: URL { root.appendingPathComponent("monitoring.db") }
@@ -116,8 +121,8 @@ public struct BatchRunResult: Sendable {
     public var deliveries: [DeliveryReport]
 }
 
-/// One batch run, composed from the library's parts: a durable SQLite job store in the output
-/// directory, a processor with resource-aware admission, a monitor writing `monitoring.db`,
+/// One batch run, composed from the library's parts: a durable job store (SQLite in the output
+/// directory, or any ``BatchRunOptions/store``), a processor with resource-aware admission, a monitor writing `monitoring.db`,
 /// notifiers for alerts and the final summary, and reports at the end. The `qeir hypothesis
 /// batch` command is a thin wrapper around it.
 ///
@@ -169,6 +174,47 @@ public actor BatchRun {
         await processor?.shutdown(grace: grace)
     }
 
+    /// Submits the batch's jobs to the store without running them, for workers to run
+    /// (`qeir worker`). Jobs already in the store with the same definition are left as they are;
+    /// with ``BatchRunOptions/force``, finished ones are queued again.
+    ///
+    /// With no ``BatchRunOptions/store``, the store is `jobs.sqlite` in the output directory
+    /// (created with the directory when missing).
+    ///
+    /// - Returns: What happened to each job: created, already there, or reused from an
+    ///   identical earlier result.
+    /// - Throws: ``QEIRBatch/BatchError`` for the store or for a job that names no registered
+    ///   handler or differs from the stored job of the same id; nothing is stored then.
+    public func submit() async throws(BatchError) -> SubmitReport {
+        let store: any JobStore
+        if let given = options.store {
+            store = given
+        } else {
+            do {
+                try FileManager.default.createDirectory(at: layout.root, withIntermediateDirectories: true)
+            } catch {
+                throw BatchError(
+                    .invalidValue,
+                    "Cannot create the output directory \(layout.root.path) (\(error.localizedDescription)). Choose a writable directory.",
+                    context: ["path": layout.root.path])
+            }
+            store = try SQLiteJobStore(path: layout.store)
+        }
+        let processor = BatchProcessor(store: store, handlers: handlers, configuration: settings(), logger: logger)
+        return try await processor.submit(jobs)
+    }
+
+    /// The engine settings: the configuration file's, with the options' overrides.
+    private func settings() -> ProcessorConfiguration {
+        var settings = ProcessorConfiguration(configuration.processing)
+        settings.outputDirectory = layout.jobs
+        if let workers = options.maxWorkers { settings.maxConcurrentJobs = workers }
+        if let compress = options.compressResults { settings.compressResults = compress }
+        if let cleanup = options.cleanupIntermediate { settings.cleanupIntermediateFiles = cleanup }
+        settings.submitOptions.force = options.force
+        return settings
+    }
+
     /// Runs the batch to the end (or to a shutdown).
     ///
     /// - Parameter progress: Called after every job that ends, and at the start.
@@ -177,18 +223,12 @@ public actor BatchRun {
     ///   database; nothing stored before the error is lost.
     public func run(progress: (@Sendable (BatchProgress) -> Void)? = nil) async throws -> BatchRunResult {
         try FileManager.default.createDirectory(at: layout.jobs, withIntermediateDirectories: true)
-        let store = try SQLiteJobStore(path: layout.store)
+        let store = try options.store ?? SQLiteJobStore(path: layout.store)
 
-        var settings = ProcessorConfiguration(configuration.processing)
-        settings.outputDirectory = layout.jobs
-        if let workers = options.maxWorkers { settings.maxConcurrentJobs = workers }
-        if let compress = options.compressResults { settings.compressResults = compress }
-        if let cleanup = options.cleanupIntermediate { settings.cleanupIntermediateFiles = cleanup }
-        settings.submitOptions.force = options.force
         let admission = ResourceAdmission(
             probe: ProcResourceProbe(), limits: try AdmissionLimits(processing: configuration.processing))
         let processor = BatchProcessor(
-            store: store, handlers: handlers, configuration: settings, admission: admission, logger: logger)
+            store: store, handlers: handlers, configuration: settings(), admission: admission, logger: logger)
         self.processor = processor
 
         let fanOut = NotifierFanOut(notifiers: options.notifiers, logger: logger)

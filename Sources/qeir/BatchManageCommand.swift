@@ -3,6 +3,7 @@ import Foundation
 import QEIRBatch
 import QEIRHypotheses
 import QEIRMonitor
+import QEIRPostgres
 
 /// `qeir hypothesis batch-manage` — inspect and steer a batch's output directory.
 struct BatchManage: AsyncParsableCommand {
@@ -11,21 +12,38 @@ struct BatchManage: AsyncParsableCommand {
         abstract: "List, watch, report on or cancel the jobs of a batch output directory.",
         subcommands: [List.self, Monitor.self, Report.self, Cancel.self])
 
-    /// The output directory option shared by every subcommand.
+    /// The output directory and store options shared by every subcommand.
     struct Output: ParsableArguments {
         @Option(name: .long, help: "The batch output directory (the one given to `hypothesis batch --output`).")
         var output: String = "batch_results"
+        @Option(
+            name: .long,
+            help:
+                "The job store, overriding OUTPUT/jobs.sqlite: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] or a SQLite file."
+        )
+        var store: String?
 
         var layout: BatchRunLayout { BatchRunLayout(root: URL(fileURLWithPath: output, isDirectory: true)) }
 
-        /// Opens the directory's job store, or fails with a message naming the directory.
-        func store() throws -> SQLiteJobStore {
+        /// The store as messages name it (a URL without its password).
+        var shown: String { store.map(JobStoreAddress.redacted) ?? "'\(output)'" }
+
+        /// Opens the job store (--store, else the directory's), passes it to `body` and closes it;
+        /// fails with a message naming the directory when it holds no batch.
+        func withStore<Result>(_ body: (any JobStore) async throws -> Result) async throws -> Result {
+            if let store {
+                if !JobStoreAddress.isPostgres(store) && !FileManager.default.fileExists(atPath: store) {
+                    throw ValidationError(
+                        "No job store at '\(store)'. Pass the --store given to `qeir hypothesis batch`.")
+                }
+                return try await JobStoreAddress.withStore(store, body)
+            }
             guard FileManager.default.fileExists(atPath: layout.store.path) else {
                 throw ValidationError(
-                    "No batch in '\(output)': \(layout.store.path) does not exist. Pass the directory given to `qeir hypothesis batch --output`."
+                    "No batch in '\(output)': \(layout.store.path) does not exist. Pass the directory given to `qeir hypothesis batch --output`, or its --store."
                 )
             }
-            return try SQLiteJobStore(path: layout.store)
+            return try await JobStoreAddress.withStore(layout.store.path, body)
         }
     }
 
@@ -53,7 +71,7 @@ struct BatchManage: AsyncParsableCommand {
                     states?.insert(state)
                 }
             }
-            let records = try await output.store().jobs(in: states)
+            let records = try await output.withStore { store in try await store.jobs(in: states) }
             switch format {
             case "json":
                 let rows = records.map { record -> [String: String] in
@@ -102,7 +120,10 @@ struct BatchManage: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try output.store()
+            try await output.withStore { store in try await watch(store) }
+        }
+
+        func watch(_ store: any JobStore) async throws {
             let terminal = isatty(STDOUT_FILENO) != 0
             var count = 0
             while true {
@@ -161,12 +182,15 @@ struct BatchManage: AsyncParsableCommand {
             for text in jobIDs {
                 do { ids.append(try JobID(text)) } catch { throw ValidationError(error.message) }
             }
-            let store = try output.store()
-            let before = Dictionary(uniqueKeysWithValues: try await store.jobs(in: nil).map { ($0.id, $0.state) })
-            for id in ids where before[id] == nil {
-                throw ValidationError("No job '\(id)' in '\(output.output)'. `batch-manage list` shows the ids.")
+            let before = try await output.withStore { store in
+                let before = Dictionary(uniqueKeysWithValues: try await store.jobs(in: nil).map { ($0.id, $0.state) })
+                for id in ids where before[id] == nil {
+                    throw ValidationError("No job '\(id)' in \(output.shown). `batch-manage list` shows the ids.")
+                }
+                _ = try await store.cancel(
+                    ids, reason: "cancelled with `qeir hypothesis batch-manage cancel`", now: Date())
+                return before
             }
-            _ = try await store.cancel(ids, reason: "cancelled with `qeir hypothesis batch-manage cancel`", now: Date())
             for id in ids {
                 switch before[id]! {
                 case .running: print("\(id): cancel requested; the worker running it stops it within a second")

@@ -6,6 +6,7 @@ import QEIRData
 import QEIRHypotheses
 import QEIRMonitor
 import QEIRNotify
+import QEIRPostgres
 import Synchronization
 
 /// `qeir hypothesis batch` — the seed's batch command: every period × specification job of a
@@ -17,8 +18,11 @@ struct HypothesisBatch: AsyncParsableCommand {
         discussion: """
             Results go to OUTPUT/jobs/<job id>/ (result.json, summary.txt, manifest.json), the job
             store to OUTPUT/jobs.sqlite, metrics to OUTPUT/monitoring.db and reports (HTML, JSON,
-            CSV, the robustness comparison) to OUTPUT/reports/. Exit status: 0 when every job
-            succeeded, 1 when some did not, 2 for a usage or configuration error.
+            CSV, the robustness comparison) to OUTPUT/reports/. --store postgres://… puts the jobs
+            in a PostgreSQL store instead (shared with `qeir worker` on other machines; the
+            password may come from PGPASSWORD and is never printed); --submit-only submits the
+            jobs there and exits. Exit status: 0 when every job succeeded (or was submitted),
+            1 when some did not, 2 for a usage or configuration error.
             """)
 
     enum DataSourceKind: String, ExpressibleByArgument, CaseIterable { case embedded, fred, cache }
@@ -51,8 +55,18 @@ struct HypothesisBatch: AsyncParsableCommand {
     @Option(help: "embedded, fred or cache (default: fred when FRED_API_KEY is set, else embedded).")
     var dataSource: DataSourceKind?
     @Option(help: "FRED cache directory (for --data-source fred or cache).") var fredCache: String?
+    @Option(
+        help:
+            "The job store instead of OUTPUT/jobs.sqlite: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] or a SQLite file."
+    )
+    var store: String?
+    @Flag(help: "Submit the jobs to the store and exit without running them (for `qeir worker`).")
+    var submitOnly = false
 
     func validate() throws {
+        if submitOnly && enableScheduling {
+            throw ValidationError("--submit-only and --enable-scheduling exclude each other; choose one.")
+        }
         if let maxWorkers, maxWorkers < 1 {
             throw ValidationError("--max-workers must be at least 1; got \(maxWorkers).")
         }
@@ -100,18 +114,19 @@ struct HypothesisBatch: AsyncParsableCommand {
         let outputDirectory = URL(
             fileURLWithPath: output ?? configuration.processing.baseOutputDirectory, isDirectory: true)
         let layout = BatchRunLayout(root: outputDirectory)
-        let exists = FileManager.default.fileExists(atPath: layout.store.path)
+        // With --store, jobs already in the store are simply left as they are: no --resume needed.
+        let exists = store == nil && FileManager.default.fileExists(atPath: layout.store.path)
         if exists && !resume {
             throw ValidationError(
                 "'\(outputDirectory.path)' already holds a batch. Pass --resume to continue it, or choose another --output."
             )
         }
-        if resume && !exists {
+        if resume && store == nil && !exists {
             FileHandle.standardError.write(
                 Data("note: nothing to resume in \(outputDirectory.path); starting a new batch\n".utf8))
         }
 
-        let source = try makeSource()
+        let source = try Self.makeSource(kind: dataSource, fredCache: fredCache)
         FileHandle.standardError.write(Data("data: \(source.vintage)\n".utf8))
         let definitions = try configuration.gridJobs(prefix: "hypothesis")
         let jobs: [JobSpec]
@@ -133,7 +148,30 @@ struct HypothesisBatch: AsyncParsableCommand {
         options.force = force
         options.notifiers = try notifiers()
         let handlers: [String: any JobHandler] = [HypothesisJobs.handlerName: HypothesisJobHandler(source: source)]
+        if store == nil || !submitOnly {
+            try FileManager.default.createDirectory(at: layout.root, withIntermediateDirectories: true)
+        }
+        try await JobStoreAddress.withStore(store ?? layout.store.path) { jobStore in
+            try await execute(
+                configuration: configuration, jobs: jobs, handlers: handlers, options: options, layout: layout,
+                store: jobStore)
+        }
+    }
 
+    /// Submits, schedules or runs the batch on `jobStore`.
+    func execute(
+        configuration: BatchConfiguration, jobs: [JobSpec], handlers: [String: any JobHandler],
+        options: BatchRunOptions, layout: BatchRunLayout, store jobStore: any JobStore
+    ) async throws {
+        var options = options
+        options.store = jobStore
+        if submitOnly {
+            let report = try await BatchRun(
+                configuration: configuration, jobs: jobs, handlers: handlers, options: options
+            ).submit()
+            printSubmission(report, to: store.map(JobStoreAddress.redacted) ?? layout.store.path)
+            return
+        }
         if enableScheduling, let schedule {
             try await runScheduled(
                 schedule, configuration: configuration, jobs: jobs, handlers: handlers, options: options)
@@ -155,7 +193,7 @@ struct HypothesisBatch: AsyncParsableCommand {
         line.finish()
 
         // The robustness comparison across every job of the batch.
-        let comparison = try await writeComparison(layout: layout)
+        let comparison = try await writeComparison(layout: layout, store: jobStore)
         let summary = result.summary
         print(
             "\(summary[.succeeded]) succeeded, \(summary[.failed]) failed, \(summary[.skipped]) skipped, \(summary[.cancelled]) cancelled\(summary.interrupted ? " (interrupted; --resume continues)" : "")"
@@ -168,10 +206,38 @@ struct HypothesisBatch: AsyncParsableCommand {
         if !summary.allSucceeded || summary.interrupted { throw ExitCode(1) }
     }
 
-    func makeSource() throws -> any SeriesSource {
+    /// Prints one line per submitted job and the totals.
+    func printSubmission(_ report: SubmitReport, to shown: String) {
+        var created = 0
+        var existing = 0
+        var reused = 0
+        var reset = 0
+        for (id, disposition) in report.entries {
+            switch disposition {
+            case .created(let state):
+                created += 1
+                print("\(id): created (\(state))")
+            case .existing(let state):
+                existing += 1
+                print("\(id): already there (\(state)), left as it is")
+            case .reused(let from):
+                reused += 1
+                print("\(id): reused the identical result of \(from)")
+            case .reset:
+                reset += 1
+                print("\(id): queued again (--force)")
+            }
+        }
+        print(
+            "submitted \(report.entries.count) job(s) to \(shown): \(created) created, \(existing) existing, \(reused) reused\(reset > 0 ? ", \(reset) queued again" : ""); run them with `qeir worker --store …`"
+        )
+    }
+
+    /// The series source the data-source flags select.
+    static func makeSource(kind chosen: DataSourceKind?, fredCache: String?) throws -> any SeriesSource {
         let key =
             ProcessInfo.processInfo.environment["FRED_API_KEY"].map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        let kind = dataSource ?? (key.isEmpty ? .embedded : .fred)
+        let kind = chosen ?? (key.isEmpty ? .embedded : .fred)
         switch kind {
         case .embedded:
             FileHandle.standardError.write(
@@ -216,8 +282,7 @@ struct HypothesisBatch: AsyncParsableCommand {
         return list
     }
 
-    func writeComparison(layout: BatchRunLayout) async throws -> [URL] {
-        let store = try SQLiteJobStore(path: layout.store)
+    func writeComparison(layout: BatchRunLayout, store: any JobStore) async throws -> [URL] {
         var results: [HypothesisJobResult] = []
         for record in try await store.jobs(in: [.succeeded]) {
             let file = layout.jobs.appendingPathComponent(record.id.rawValue).appendingPathComponent("result.json")
@@ -262,7 +327,7 @@ struct HypothesisBatch: AsyncParsableCommand {
         settings.outputDirectory = layout.jobs
         if let workers = options.maxWorkers { settings.maxConcurrentJobs = workers }
         let processor = BatchProcessor(
-            store: try SQLiteJobStore(path: layout.store), handlers: handlers, configuration: settings)
+            store: try options.store ?? SQLiteJobStore(path: layout.store), handlers: handlers, configuration: settings)
         let batch = ScheduledBatch(id: "hypothesis", schedule: schedule) {
             (_: ScheduledSlot) throws(BatchError) -> [JobSpec] in jobs
         }

@@ -11,7 +11,8 @@ struct QEIRCommand: AsyncParsableCommand {
         abstract: "Hypothesis tests about quantitative easing and investment, at batch scale.",
         version: "0.1.0",
         subcommands: [
-            Regress.self, Threshold.self, BootstrapCommand.self, FRED.self, HypothesisCommand.self, ConfigCommand.self,
+            Regress.self, Threshold.self, BootstrapCommand.self, FRED.self, HypothesisCommand.self, Worker.self,
+            ConfigCommand.self,
         ]
     )
 
