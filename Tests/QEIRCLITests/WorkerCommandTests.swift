@@ -33,12 +33,20 @@ struct WorkerCommandTests {
             to: "batch_config.json")
     }
 
-    /// The test server's URL with a new schema, and the server's password (to look for in output).
-    func freshStoreURL() throws -> (url: String, password: String) {
-        let url = try #require(postgresURL)
+    /// Runs `body` with the test server's URL with a new schema and the server's password (to
+    /// look for in output), then drops the schema.
+    func withFreshStore(_ body: (_ url: String, _ password: String) async throws -> Void) async throws {
+        let server = try #require(postgresURL)
         let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        let password = URLComponents(string: url)?.password ?? ""
-        return (url + (url.contains("?") ? "&" : "?") + "schema=t_\(suffix)", password)
+        let url = server + (server.contains("?") ? "&" : "?") + "schema=t_\(suffix)"
+        let password = URLComponents(string: server)?.password ?? ""
+        do {
+            try await body(url, password)
+        } catch {
+            await drop(url)
+            throw error
+        }
+        await drop(url)
     }
 
     /// Drops a test schema.
@@ -64,9 +72,14 @@ struct WorkerCommandTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let config = try writeConfiguration(directory)
-        let (store, password) = try freshStoreURL()
-        defer { Task { await drop(store) } }
-        let output = directory.url.appendingPathComponent("out")
+        try await withFreshStore { store, password in
+            try await submitAndWork(
+                config: config, output: directory.url.appendingPathComponent("out"), store: store,
+                password: password)
+        }
+    }
+
+    func submitAndWork(config: URL, output: URL, store: String, password: String) async throws {
         let batch = [
             "hypothesis", "batch", "--config", config.path, "--store", store, "--submit-only", "--output", output.path,
             "--periods", "2008-2015",
@@ -113,11 +126,17 @@ struct WorkerCommandTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let config = try writeConfiguration(directory)
-        let (store, password) = try freshStoreURL()
-        defer { Task { await drop(store) } }
+        try await withFreshStore { store, password in
+            try await cancelPending(
+                config: config, output: directory.url.appendingPathComponent("out"), store: store,
+                password: password)
+        }
+    }
+
+    func cancelPending(config: URL, output: URL, store: String, password: String) async throws {
         let submitted = try await qeir([
             "hypothesis", "batch", "--config", config.path, "--store", store, "--submit-only", "--output",
-            directory.url.appendingPathComponent("out").path, "--periods", "2008-2015", "--specifications", "default",
+            output.path, "--periods", "2008-2015", "--specifications", "default",
         ])
         #expect(submitted.status == 0, "stderr: \(submitted.stderr)")
         let id = "hypothesis_default_20080101_20151231"
