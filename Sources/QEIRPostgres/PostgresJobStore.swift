@@ -98,10 +98,6 @@ public final class PostgresJobStore: JobStoreWakeups {
         // caller as errors, so only warnings and worse are passed on.
         var backgroundLogger = logger
         backgroundLogger.logLevel = max(logger.logLevel, .warning)
-        // One direct connection first: a wrong password or an unreachable server fails here at
-        // once with the server's own reason (a pool would retry with backoff for a minute and
-        // then report only that it gave up), and the schema is created or checked on it.
-        try await Self.prepareSchema(location, configuration: configuration, logger: backgroundLogger)
         let tls: PostgresClient.Configuration.TLS
         switch location.tls {
         case .disable: tls = .disable
@@ -119,6 +115,16 @@ public final class PostgresJobStore: JobStoreWakeups {
         // The pool runs for the life of the store (until `close()` or deinit), like a file
         // handle; a scoped task cannot outlive this initializer.
         runTask = Task { await client.run() }
+        // One direct connection first: a wrong password or an unreachable server fails here at
+        // once with the server's own reason (a pool would retry with backoff for a minute and
+        // then report only that it gave up), and the schema is created or checked on it. The
+        // pool's task starts meanwhile, so it runs before its first lease.
+        do {
+            try await Self.prepareSchema(location, configuration: configuration, logger: backgroundLogger)
+        } catch {
+            runTask.cancel()
+            throw error
+        }
     }
 
     /// Opens the store at a URL (see ``PostgresStoreLocation``).

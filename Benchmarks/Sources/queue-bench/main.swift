@@ -2,7 +2,7 @@
 // several worker processes, each claiming in batches.
 //
 //     queue-bench run --store postgres://USER:PASSWORD@127.0.0.1:PORT/DB [--jobs 50000] [--workers 4]
-//                     [--batch 256] [--concurrency 256] [--reps 3]
+//                     [--batch 1024] [--concurrency 1024] [--reps 3]
 //
 // `run` creates a schema of its own (dropped afterwards), submits the jobs, starts the workers
 // (this executable with `worker …`), waits for them, and prints the drain rate two ways:
@@ -51,8 +51,8 @@ case "worker":
 case "run":
     let jobs = Int(option("jobs", in: arguments, default: "50000")) ?? 50_000
     let workers = Int(option("workers", in: arguments, default: "4")) ?? 4
-    let batch = option("batch", in: arguments, default: "256")
-    let concurrency = option("concurrency", in: arguments, default: "256")
+    let batch = option("batch", in: arguments, default: "1024")
+    let concurrency = option("concurrency", in: arguments, default: "1024")
     let reps = Int(option("reps", in: arguments, default: "3")) ?? 3
     print("jobs \(jobs), workers \(workers), claim batch \(batch), concurrency \(concurrency) per worker")
     print("rep  submit s   wall s   wall jobs/s   claim→done s   store jobs/s   attempts")
