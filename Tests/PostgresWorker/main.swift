@@ -9,8 +9,8 @@
 
 import Foundation
 import QEIRBatch
-import QEIRTestSupport
 import QEIRPostgres
+import QEIRTestSupport
 
 let arguments = CommandLine.arguments
 guard arguments.count == 5, let concurrency = Int(arguments[3]), let leaseMilliseconds = Int(arguments[4]) else {
