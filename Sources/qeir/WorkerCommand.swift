@@ -11,19 +11,19 @@ struct Worker: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Run hypothesis jobs from a shared job store (PostgreSQL) until stopped.",
         discussion: """
-            Submit a batch with `qeir hypothesis batch --store URL --submit-only`, then start
-            workers on as many machines as you like with the same --store. Each claims jobs with
-            a lease, runs them and writes result files to --output (use a shared directory when
-            workers run on several machines; the store keeps every result too). Ctrl-C or
-            SIGTERM stops gracefully (running jobs get a grace period); a second signal stops at
-            once and the unfinished jobs go back to the queue. The password may come from
-            PGPASSWORD instead of the URL; it is never printed. Exit status: 0 unless the store
+            Submit a batch with `qeir hypothesis batch --store URL --submit-only`, then start \
+            workers on as many machines as you like with the same --store. Each claims jobs with \
+            a lease, runs them and writes result files to --output (use a shared directory when \
+            workers run on several machines; the store keeps every result too). Ctrl-C or \
+            SIGTERM stops gracefully (running jobs get a grace period); a second signal stops at \
+            once and the unfinished jobs go back to the queue. The password may come from \
+            PGPASSWORD instead of the URL; it is never printed. Exit status: 0 unless the store \
             fails.
             """)
 
     @Option(help: "The job store: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] or a SQLite file.")
     var store: String
-    @Option(help: "Jobs running at once (default: the number of cores).")
+    @Option(help: "Jobs running at once (the default is the number of cores).")
     var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Where result files go (<output>/<job id>/); share it between machines.")
     var output: String = "batch_results/jobs"

@@ -116,6 +116,37 @@ case "run":
     let sorted = rates.sorted()
     print(String(format: "median store-measured drain rate: %.0f jobs/s (target ≥ 5,000)", sorted[sorted.count / 2]))
 
+case "latency":
+    // One process, no processor: the store's calls one job at a time, timed.
+    let jobs = Int(option("jobs", in: arguments, default: "2000")) ?? 2000
+    do {
+        let base = try PostgresStoreLocation(url: url)
+        let store = try await PostgresJobStore(try base.withSchema("bench_\(UInt32.random(in: 0...UInt32.max))"))
+        _ = try await store.submit(
+            (0..<jobs).map { JobSpec(id: JobID(rawValue: "l\($0)")!, handler: "noop", payload: .integer($0)) },
+            options: .init(), now: Date())
+        let clock = ContinuousClock()
+        var claimTime = Duration.zero
+        var completeTime = Duration.zero
+        for _ in 0..<jobs {
+            var start = clock.now
+            let claimed = try await store.claim(owner: "bench", limit: 1, now: Date(), leaseDuration: .seconds(60))
+            claimTime += clock.now - start
+            start = clock.now
+            _ = try await store.complete(
+                claimed.claimed.map { Completion(lease: $0.lease, outcome: .succeeded(result: .null)) }, now: Date())
+            completeTime += clock.now - start
+        }
+        print("claim(limit: 1): \(claimTime / jobs) per call; complete(1): \(completeTime / jobs) per call")
+        let start = clock.now
+        for _ in 0..<jobs { _ = try await store.nextDueTime() }
+        print("nextDueTime (one indexed statement): \((clock.now - start) / jobs) per call")
+        try await store.dropSchema()
+        await store.close()
+    } catch {
+        fail("\(error)")
+    }
+
 default:
-    fail("unknown mode \(mode); use run or worker")
+    fail("unknown mode \(mode); use run, worker or latency")
 }
