@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import QEIRBatch
+import Synchronization
 
 /// Settings of a ``HypothesisWorker``.
 public struct HypothesisWorkerOptions: Sendable {
@@ -32,6 +33,11 @@ public struct HypothesisWorkerOptions: Sendable {
     public var compressResults: Bool
     /// How long the worker runs.
     public var mode: Mode
+    /// How many times in a row a failing store (``QEIRBatch/BatchError/Code/storeFailed``: the
+    /// database restarting, a network cut) is waited out before ``HypothesisWorker/run()``
+    /// gives up; `nil` (the default) waits forever. The waits grow from 1 s to 30 s. Jobs this
+    /// worker was running when the store failed go back to the queue when their leases expire.
+    public var storeFailureRetries: Int?
 
     /// Creates options.
     ///
@@ -51,6 +57,7 @@ public struct HypothesisWorkerOptions: Sendable {
         self.defaultTimeout = nil
         self.compressResults = false
         self.mode = mode
+        self.storeFailureRetries = nil
     }
 }
 
@@ -74,6 +81,9 @@ public final class HypothesisWorker: Sendable {
     /// The settings.
     public let options: HypothesisWorkerOptions
     private let processor: BatchProcessor
+    private let logger: Logger
+    private let subscribers = Mutex<[AsyncStream<JobEvent>.Continuation]>([])
+    private let stopping = Mutex(false)
 
     /// Prepares a worker; nothing runs before ``run()``.
     ///
@@ -100,22 +110,31 @@ public final class HypothesisWorker: Sendable {
         processor = BatchProcessor(
             store: store, handlers: [HypothesisJobs.handlerName: HypothesisJobHandler(source: source)],
             configuration: settings, logger: logger)
+        self.logger = logger
     }
 
     /// A stream of the events of jobs this worker runs (and of jobs it re-queues), from now on;
-    /// it ends when ``run()`` returns. Subscribe before ``run()`` to see every event.
+    /// it ends when ``run()`` returns (not when the worker waits out a store failure). Subscribe
+    /// before ``run()`` to see every event.
     public func events() -> AsyncStream<JobEvent> {
-        processor.events()
+        let (stream, continuation) = AsyncStream.makeStream(of: JobEvent.self, bufferingPolicy: .unbounded)
+        subscribers.withLock { $0.append(continuation) }
+        return stream
     }
 
-    /// Runs jobs until the mode says to stop.
+    /// Runs jobs until the mode says to stop. When the store fails, the worker waits (1 s, then
+    /// longer, up to 30 s) and starts again, as often as
+    /// ``HypothesisWorkerOptions/storeFailureRetries`` allows: a database restart or a network
+    /// cut pauses a worker instead of ending it.
     ///
     /// - Returns: The summary: the store's final counts (every worker's jobs) and the attempts
-    ///   this worker started.
-    /// - Throws: ``QEIRBatch/BatchError`` when the output directory cannot be created or the
-    ///   store fails; jobs still running are released to the queue then.
+    ///   this worker started (in its last run, after any store failure).
+    /// - Throws: ``QEIRBatch/BatchError`` when the output directory cannot be created, or the
+    ///   store's error once the retries are used up or the worker was shut down while waiting;
+    ///   jobs still running are released to the queue then.
     @discardableResult
     public func run() async throws(BatchError) -> BatchSummary {
+        defer { for continuation in subscribers.withLock({ $0 }) { continuation.finish() } }
         do {
             try FileManager.default.createDirectory(at: options.outputDirectory, withIntermediateDirectories: true)
         } catch {
@@ -124,7 +143,45 @@ public final class HypothesisWorker: Sendable {
                 "Cannot create the result directory \(options.outputDirectory.path) (\(error.localizedDescription)). Choose a writable directory.",
                 context: ["path": options.outputDirectory.path])
         }
-        return try await processor.run(until: options.mode == .untilDrained ? .drained : .shutdown)
+        var failures = 0
+        while true {
+            let result = await runOnce()
+            switch result {
+            case .success(let summary):
+                return summary
+            case .failure(let error):
+                failures += 1
+                guard error.code == .storeFailed, !stopping.withLock({ $0 }),
+                    options.storeFailureRetries.map({ failures <= $0 }) ?? true
+                else { throw error }
+                let wait = min(30, 1 << min(failures - 1, 5))
+                logger.warning(
+                    "The job store failed (\(error.message)); starting again in \(wait) s (failure \(failures)).")
+                // Wait in short steps so that a shutdown ends the wait.
+                for _ in 0..<(wait * 10) {
+                    if stopping.withLock({ $0 }) || Task.isCancelled { throw error }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+    }
+
+    /// One run of the processor, its events forwarded to this worker's subscribers.
+    private func runOnce() async -> Result<BatchSummary, BatchError> {
+        let events = processor.events()
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                for await event in events {
+                    for continuation in subscribers.withLock({ $0 }) { continuation.yield(event) }
+                }
+            }
+            do throws(BatchError) {
+                return .success(
+                    try await processor.run(until: options.mode == .untilDrained ? .drained : .shutdown))
+            } catch {
+                return .failure(error)
+            }
+        }
     }
 
     /// Stops claiming jobs and gives running ones `grace` to finish (see
@@ -133,6 +190,7 @@ public final class HypothesisWorker: Sendable {
     ///
     /// - Parameter grace: The grace period, or `nil` for ``HypothesisWorkerOptions/shutdownGrace``.
     public func shutdown(grace: Duration? = nil) async {
+        stopping.withLock { $0 = true }
         await processor.shutdown(grace: grace)
     }
 }
