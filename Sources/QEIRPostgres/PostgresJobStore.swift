@@ -459,9 +459,8 @@ public final class PostgresJobStore: JobStoreWakeups {
     ) {
         let requeued = try await rescueExpired(now: now)
         guard limit > 0 else { return ([], requeued) }
-        let claimed = try await withConnection("claim jobs for \(owner)") { connection in
-            try await Session(store: self, connection: connection).claimReady(
-                owner: owner, limit: limit, now: now, leaseDuration: leaseDuration)
+        let claimed = try await transaction("claim jobs for \(owner)") { session in
+            try await session.claimReady(owner: owner, limit: limit, now: now, leaseDuration: leaseDuration)
         }
         return (claimed, requeued)
     }
@@ -540,7 +539,9 @@ public final class PostgresJobStore: JobStoreWakeups {
         let operation = "record \(completions.count) completion\(completions.count == 1 ? "" : "s")"
         if let successes = try Self.successBatch(completions) {
             return try await transaction(operation) { session in
-                try await session.completeSuccesses(successes, now: now)
+                let receipts = try await session.completeSuccesses(successes, now: now)
+                try await session.flush()
+                return session.numbered(receipts)
             }
         }
         return try await transaction(operation) { session in
@@ -581,12 +582,12 @@ public final class PostgresJobStore: JobStoreWakeups {
             } else {
                 for completion in completions { receipts.append(try await session.complete(completion, now: now)) }
             }
-            // The transitions the completions recorded go in before the claim's (numbering).
-            try await session.flush()
             let claimed =
                 limit > 0
                 ? try await session.claimReady(owner: owner, limit: limit, now: now, leaseDuration: leaseDuration) : []
-            return (receipts, claimed)
+            // Numbers the transitions of both (the counter row is locked from here to the commit).
+            try await session.flush()
+            return (session.numbered(receipts), claimed)
         }
         return (receipts, claimed, requeued)
     }

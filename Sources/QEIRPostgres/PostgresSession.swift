@@ -16,6 +16,13 @@ extension PostgresJobStore {
         private let s: String
         private var lastTransition: Int64?
         private var buffered: [JobTransition] = []
+        /// Transitions of the set-based statements (claims, successes), numbered only by
+        /// ``flush()``, so that the counter row is locked for the last statement of the
+        /// transaction alone: numbering them in the statements that make them kept every other
+        /// worker waiting from that statement to the commit.
+        private var unnumbered: [JobTransition] = []
+        /// The number the first of the last flushed ``unnumbered`` transitions received.
+        private var firstFlushedNumber: Int64 = 0
         private var notify = false
 
         init(store: PostgresJobStore, connection: PostgresConnection) {
@@ -143,9 +150,65 @@ extension PostgresJobStore {
                 // Read again (under the lock this transaction holds) if more are recorded.
                 lastTransition = nil
             }
+            if !unnumbered.isEmpty {
+                let transitions = unnumbered
+                let count = Int64(transitions.count)
+                let last =
+                    try await query(
+                        """
+                        WITH seq AS (
+                            UPDATE \(unescaped: s).counters SET value = value + \(count) WHERE name = 'transition'
+                            RETURNING value
+                        ), inserted AS (
+                            INSERT INTO \(unescaped: s).job_transitions
+                                (sequence, job_id, from_state, to_state, at, reason, attempt)
+                            SELECT seq.value - \(count) + t.ord, t.job_id, NULLIF(t.from_state, ''), t.to_state, t.at,
+                                t.reason, t.attempt
+                            FROM unnest(\(transitions.map(\.jobID.rawValue))::text[],
+                                \(transitions.map { $0.from?.rawValue ?? "" })::text[],
+                                \(transitions.map(\.to.rawValue))::text[],
+                                \(transitions.map(\.at.timeIntervalSince1970))::float8[],
+                                \(transitions.map(\.reason))::text[], \(transitions.map { Int64($0.attempt) })::bigint[])
+                                WITH ORDINALITY AS t(job_id, from_state, to_state, at, reason, attempt, ord), seq
+                        )
+                        SELECT value FROM seq
+                        """
+                    ).first?.decode(Int64.self) ?? 0
+                firstFlushedNumber = last - count + 1
+                unnumbered.removeAll()
+            }
             if notify {
                 try await query("SELECT pg_notify(\(store.channel), '')")
                 notify = false
+            }
+        }
+
+        /// Queues a transition to be numbered at ``flush()``; it carries the placeholder
+        /// `-(position + 1)` until ``numbered(_:)`` replaces it.
+        private func deferTransition(
+            _ id: JobID, from: JobState?, to: JobState, at now: Date, reason: String, attempt: Int
+        ) -> JobTransition {
+            let transition = JobTransition(
+                sequence: -Int64(unnumbered.count + 1), jobID: id, from: from, to: to, at: now, reason: reason,
+                attempt: attempt)
+            unnumbered.append(transition)
+            return transition
+        }
+
+        /// A transition queued by ``deferTransition`` with the number ``flush()`` gave it.
+        func numbered(_ transition: JobTransition) -> JobTransition {
+            guard transition.sequence < 0 else { return transition }
+            var copy = transition
+            copy.sequence = firstFlushedNumber + (-transition.sequence - 1)
+            return copy
+        }
+
+        /// Receipts whose queued transitions carry their numbers (call after ``flush()``).
+        func numbered(_ receipts: [CompletionReceipt]) -> [CompletionReceipt] {
+            receipts.map { receipt in
+                var copy = receipt
+                copy.transitions = receipt.transitions.map(numbered)
+                return copy
             }
         }
 
@@ -326,18 +389,9 @@ extension PostgresJobStore {
         /// UPDATE SKIP LOCKED` (concurrent claims take different rows and never wait), updated,
         /// their attempts and transitions inserted, and the transition counter advanced.
         func claimReady(owner: String, limit: Int, now: Date, leaseDuration: Duration) async throws -> [ClaimedJob] {
-            // The statement numbers its transitions from the counter row itself.
-            try await flush()
-            defer { lastTransition = nil }
             let nowSeconds = now.timeIntervalSince1970
             let expiry = StoreRules.adding(leaseDuration, to: now)
             let prefix = store.leaseTokenPrefix
-            let reasonPrefix = "attempt "
-            let reasonSuffix = " started by \(owner)"
-            let columns = Self.recordColumns.split(separator: ",").map {
-                "c." + $0.trimmingCharacters(in: .whitespaces)
-            }
-            .joined(separator: ", ")
             let rows = try await query(
                 """
                 WITH ready AS (
@@ -354,30 +408,21 @@ extension PostgresJobStore {
                         updated_at = \(nowSeconds), started_at = COALESCE(j.started_at, \(nowSeconds))
                     FROM ready r WHERE j.id = r.id
                     RETURNING j.*, r.from_state
-                ), numbered AS (
-                    SELECT c.*, row_number() OVER (ORDER BY c.priority DESC, c.sequence) AS n,
-                        count(*) OVER () AS total
-                    FROM claimed c
-                ), seq AS (
-                    UPDATE \(unescaped: s).counters SET value = value + (SELECT count(*) FROM claimed)
-                    WHERE name = 'transition' AND EXISTS (SELECT 1 FROM claimed)
-                    RETURNING value
                 ), attempts AS (
                     INSERT INTO \(unescaped: s).job_attempts (job_id, attempt, owner, token, started_at)
                     SELECT id, attempts, lease_owner, lease_token, \(nowSeconds) FROM claimed
-                ), transitions AS (
-                    INSERT INTO \(unescaped: s).job_transitions (sequence, job_id, from_state, to_state, at, reason, attempt)
-                    SELECT seq.value - c.total + c.n, c.id, c.from_state, 'running', \(nowSeconds),
-                        \(reasonPrefix) || c.attempts || \(reasonSuffix), c.attempts
-                    FROM numbered c, seq
                 )
-                SELECT \(unescaped: columns) FROM numbered c, seq ORDER BY c.n
+                SELECT \(unescaped: Self.recordColumns), from_state FROM claimed ORDER BY priority DESC, sequence
                 """)
             var claimed: [ClaimedJob] = []
             claimed.reserveCapacity(rows.count)
             for row in rows {
                 let record = try decodeRecord(row, claiming: true)
                 guard let lease = record.lease else { throw store.corrupt("lease of claimed job \(record.id)") }
+                let from = try store.state(try row.makeRandomAccess()[20].decode(String.self))
+                _ = deferTransition(
+                    record.id, from: from, to: .running, at: now,
+                    reason: "attempt \(record.attempts) started by \(owner)", attempt: record.attempts)
                 claimed.append(ClaimedJob(record: record, lease: lease))
             }
             return claimed
@@ -528,9 +573,6 @@ extension PostgresJobStore {
         func completeSuccesses(_ batch: [(id: JobID, token: String, result: String)], now: Date) async throws
             -> [CompletionReceipt]
         {
-            // The statement numbers its transitions from the counter row itself.
-            try await flush()
-            defer { lastTransition = nil }
             let seconds = now.timeIntervalSince1970
             // The rows are locked first, by a statement of their own: under READ COMMITTED the
             // next statement then reads a snapshot taken after any submission that held one of
@@ -551,8 +593,6 @@ extension PostgresJobStore {
                         lease_expires_at = NULL
                     FROM input i WHERE j.id = i.id AND j.state = 'running' AND j.lease_token = i.token
                     RETURNING j.id, j.attempts, i.token, i.ord
-                ), numbered AS (
-                    SELECT d.*, row_number() OVER (ORDER BY d.ord) AS n, count(*) OVER () AS total FROM done d
                 ), closed AS (
                     UPDATE \(unescaped: s).job_attempts a SET ended_at = \(seconds), outcome = 'succeeded'
                     FROM done d WHERE a.job_id = d.id AND a.token = d.token AND a.ended_at IS NULL
@@ -563,32 +603,20 @@ extension PostgresJobStore {
                     WHERE t.id = x.job_id AND t.state IN ('pending', 'retry_wait', 'running')
                         AND t.unmet_dependencies > 0
                     RETURNING t.unmet_dependencies
-                ), seq AS (
-                    UPDATE \(unescaped: s).counters SET value = value + (SELECT count(*) FROM done)
-                    WHERE name = 'transition' AND EXISTS (SELECT 1 FROM done)
-                    RETURNING value
-                ), transitions AS (
-                    INSERT INTO \(unescaped: s).job_transitions (sequence, job_id, from_state, to_state, at, reason, attempt)
-                    SELECT seq.value - c.total + c.n, c.id, 'running', 'succeeded', \(seconds),
-                        'attempt ' || c.attempts || ' succeeded', c.attempts
-                    FROM numbered c, seq
                 )
-                SELECT c.id, c.attempts, seq.value - c.total + c.n,
-                    (SELECT count(*) FROM unlocked WHERE unmet_dependencies = 0)
-                FROM numbered c, seq ORDER BY c.n
+                SELECT d.id, d.attempts, (SELECT count(*) FROM unlocked WHERE unmet_dependencies = 0)
+                FROM done d ORDER BY d.ord
                 """)
             var accepted: [String: JobTransition] = [:]
-            var unlocked: Int64 = 0
             for row in rows {
-                let (idText, attempts, sequence, ready) = try row.decode((String, Int64, Int64, Int64).self)
+                let (idText, attempts, ready) = try row.decode((String, Int64, Int64).self)
                 let id = try store.jobID(idText)
                 store.forget(id)
-                unlocked = ready
-                accepted[idText] = JobTransition(
-                    sequence: sequence, jobID: id, from: .running, to: .succeeded, at: now,
-                    reason: "attempt \(attempts) succeeded", attempt: Int(attempts))
+                if ready > 0 { notify = true }
+                accepted[idText] = deferTransition(
+                    id, from: .running, to: .succeeded, at: now, reason: "attempt \(attempts) succeeded",
+                    attempt: Int(attempts))
             }
-            if unlocked > 0 { try await query("SELECT pg_notify(\(store.channel), '')") }
             var rejectedStates: [String: JobState] = [:]
             let rejected = batch.filter { accepted[$0.id.rawValue] == nil }.map(\.id.rawValue)
             if !rejected.isEmpty {
