@@ -5,24 +5,12 @@ import Testing
 /// `qeir hypothesis batch` end to end on the embedded data, through the built executable.
 @Suite("qeir hypothesis batch", .serialized)
 struct HypothesisBatchCommandTests {
-    let environment: [String: String] = {
-        var environment = ProcessInfo.processInfo.environment
-        environment["FRED_API_KEY"] = nil
-        environment["QEIR_QUIET"] = "1"
-        return environment
-    }()
+    var environment: [String: String] { quietCLIEnvironment }
 
-    func qeir(_ arguments: [String]) async throws -> ProcessOutput {
-        try await runBuiltExecutableAsync("qeir", arguments, environment: environment)
-    }
+    func qeir(_ arguments: [String]) async throws -> ProcessOutput { try await runQEIR(arguments) }
 
-    /// A 2 × 2 batch in the seed's exact format (small bootstrap so the test stays quick).
     func writeConfiguration(_ directory: TemporaryDirectory) throws -> URL {
-        let seed = try String(
-            contentsOf: TestPaths.packageRoot().appendingPathComponent("Examples/batch_config.json"), encoding: .utf8)
-        return try directory.write(
-            seed.replacingOccurrences(of: "\"bootstrap_iterations\": 499", with: "\"bootstrap_iterations\": 49"),
-            to: "batch_config.json")
+        try writeSmallBatchConfiguration(directory)
     }
 
     @Test(

@@ -12,25 +12,12 @@ private let postgresURL = ProcessInfo.processInfo.environment["QEIR_TEST_POSTGRE
 /// the built executable.
 @Suite("qeir worker and --store", .serialized)
 struct WorkerCommandTests {
-    let environment: [String: String] = {
-        var environment = ProcessInfo.processInfo.environment
-        environment["FRED_API_KEY"] = nil
-        environment["QEIR_QUIET"] = "1"
-        environment["PGPASSWORD"] = nil
-        return environment
-    }()
+    var environment: [String: String] { quietCLIEnvironment }
 
-    func qeir(_ arguments: [String]) async throws -> ProcessOutput {
-        try await runBuiltExecutableAsync("qeir", arguments, environment: environment)
-    }
+    func qeir(_ arguments: [String]) async throws -> ProcessOutput { try await runQEIR(arguments) }
 
-    /// The example configuration with a small bootstrap, so the jobs stay quick.
     func writeConfiguration(_ directory: TemporaryDirectory) throws -> URL {
-        let seed = try String(
-            contentsOf: TestPaths.packageRoot().appendingPathComponent("Examples/batch_config.json"), encoding: .utf8)
-        return try directory.write(
-            seed.replacingOccurrences(of: "\"bootstrap_iterations\": 499", with: "\"bootstrap_iterations\": 49"),
-            to: "batch_config.json")
+        try writeSmallBatchConfiguration(directory)
     }
 
     /// Runs `body` with the test server's URL with a new schema and the server's password (to
