@@ -160,7 +160,10 @@ public final class PostgresJobStore: JobStoreWakeups {
     /// - `meta(key, value)`: `schema_version`.
     /// - `counters(name, value)`: `job` (last job sequence), `transition` (last transition
     ///   sequence). Locking the `transition` row orders commits that record transitions.
-    /// - `jobs`: as in ``SQLiteJobStore``; times are `double precision` unix seconds.
+    /// - `jobs`: as in ``SQLiteJobStore``; times are `double precision` unix seconds. `sequence`
+    ///   is unique by construction (allocated under the `job` counter's lock) and has no index of
+    ///   its own: every claim and completion writes a new row version, and each index costs an
+    ///   entry per version (dropping it raised the 4-worker drain rate by about a fifth).
     /// - `job_dependencies`, `job_transitions`, `job_attempts`, `schedule_runs`: as in
     ///   ``SQLiteJobStore``.
     ///
@@ -181,7 +184,7 @@ public final class PostgresJobStore: JobStoreWakeups {
                 name text NOT NULL,
                 handler text NOT NULL,
                 priority bigint NOT NULL,
-                sequence bigint NOT NULL UNIQUE,
+                sequence bigint NOT NULL,
                 state text NOT NULL CHECK (state IN
                     ('pending', 'retry_wait', 'running', 'succeeded', 'failed', 'cancelled', 'skipped')),
                 attempts bigint NOT NULL DEFAULT 0,
