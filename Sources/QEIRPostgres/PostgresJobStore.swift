@@ -164,8 +164,10 @@ public final class PostgresJobStore: JobStoreWakeups {
     ///   is unique by construction (allocated under the `job` counter's lock) and has no index of
     ///   its own: every claim and completion writes a new row version, and each index costs an
     ///   entry per version (dropping it raised the 4-worker drain rate by about a fifth).
-    /// - `job_dependencies`, `job_transitions`, `job_attempts`, `schedule_runs`: as in
-    ///   ``SQLiteJobStore``.
+    /// - `job_dependencies`, `job_transitions`, `schedule_runs`: as in ``SQLiteJobStore``.
+    /// - `job_attempts`: one row per *ended* attempt (owner, token, start, end, outcome, error),
+    ///   written once when the attempt ends; the running attempt is the job row's lease and
+    ///   `attempt_started_at`.
     ///
     /// Indexes: `jobs_ready` (partial, the claim order), `jobs_running_expiry` (partial on
     /// running jobs' lease expiry, for rescue), `jobs_retry_due` (partial on `run_after` of
@@ -199,6 +201,7 @@ public final class PostgresJobStore: JobStoreWakeups {
                 lease_owner text,
                 lease_token text,
                 lease_expires_at double precision,
+                attempt_started_at double precision,
                 cancel_requested boolean NOT NULL DEFAULT false,
                 last_error text,
                 result text,
@@ -855,6 +858,23 @@ public final class PostgresJobStore: JobStoreWakeups {
             .filter { !$0.isEmpty }
         try await transaction("run test SQL") { session in
             for statement in statements { try await session.query(PostgresQuery(unsafeSQL: statement)) }
+        }
+    }
+
+    /// The ended attempts of a job, oldest first: (attempt, owner, outcome, error).
+    func attemptHistory(_ id: JobID) async throws(BatchError) -> [(
+        attempt: Int, owner: String, outcome: String, error: String?
+    )] {
+        try await withConnection("read the attempts of \(id)") { connection in
+            try await connection.query(
+                """
+                SELECT attempt, owner, outcome, error FROM \(unescaped: self.quotedSchema).job_attempts
+                WHERE job_id = \(id.rawValue) ORDER BY id
+                """, logger: self.logger
+            ).collect().map { row in
+                let (attempt, owner, outcome, error) = try row.decode((Int64, String, String?, String?).self)
+                return (Int(attempt), owner, outcome ?? "", error)
+            }
         }
     }
 

@@ -405,12 +405,10 @@ extension PostgresJobStore {
                     UPDATE \(unescaped: s).jobs j SET state = 'running', attempts = j.attempts + 1,
                         lease_owner = \(owner), lease_token = \(prefix) || '-' || j.sequence || '-' || (j.attempts + 1),
                         lease_expires_at = \(expiry.timeIntervalSince1970), run_after = NULL,
-                        updated_at = \(nowSeconds), started_at = COALESCE(j.started_at, \(nowSeconds))
+                        updated_at = \(nowSeconds), started_at = COALESCE(j.started_at, \(nowSeconds)),
+                        attempt_started_at = \(nowSeconds)
                     FROM ready r WHERE j.id = r.id
                     RETURNING j.*, r.from_state
-                ), attempts AS (
-                    INSERT INTO \(unescaped: s).job_attempts (job_id, attempt, owner, token, started_at)
-                    SELECT id, attempts, lease_owner, lease_token, \(nowSeconds) FROM claimed
                 )
                 SELECT \(unescaped: Self.recordColumns), from_state FROM claimed ORDER BY priority DESC, sequence
                 """)
@@ -467,13 +465,13 @@ extension PostgresJobStore {
             _ id: JobID, token: String?, attempts: Int, cancelRequested: Bool, reason: String, outcome: String,
             now: Date
         ) async throws -> [JobTransition] {
+            try await closeAttempt(id, token: token, outcome: outcome, error: nil, at: now)
             try await query(
                 """
                 UPDATE \(unescaped: s).jobs SET state = 'pending', lease_owner = NULL, lease_token = NULL,
                     lease_expires_at = NULL, updated_at = \(now.timeIntervalSince1970)
                 WHERE id = \(id.rawValue)
                 """)
-            try await closeAttempt(id, token: token, outcome: outcome, error: nil, at: now)
             var transitions = [
                 try await record(id, from: .running, to: .pending, at: now, reason: reason, attempt: attempts)
             ]
@@ -488,11 +486,15 @@ extension PostgresJobStore {
             async throws
         {
             guard let token else { return }
+            // The attempt's row is written once, when it ends, from the job's lease (so call this
+            // before the lease is cleared): one row version instead of an insert at the claim and
+            // an update here.
             try await query(
                 """
-                UPDATE \(unescaped: s).job_attempts SET ended_at = \(now.timeIntervalSince1970), outcome = \(outcome),
-                    error = \(error)
-                WHERE job_id = \(id.rawValue) AND token = \(token) AND ended_at IS NULL
+                INSERT INTO \(unescaped: s).job_attempts (job_id, attempt, owner, token, started_at, ended_at, outcome, error)
+                SELECT id, attempts, lease_owner, lease_token, attempt_started_at, \(now.timeIntervalSince1970),
+                    \(outcome), \(error)
+                FROM \(unescaped: s).jobs WHERE id = \(id.rawValue) AND lease_token = \(token)
                 """)
         }
 
@@ -594,8 +596,12 @@ extension PostgresJobStore {
                     FROM input i WHERE j.id = i.id AND j.state = 'running' AND j.lease_token = i.token
                     RETURNING j.id, j.attempts, i.token, i.ord
                 ), closed AS (
-                    UPDATE \(unescaped: s).job_attempts a SET ended_at = \(seconds), outcome = 'succeeded'
-                    FROM done d WHERE a.job_id = d.id AND a.token = d.token AND a.ended_at IS NULL
+                    -- Every part of the statement reads the rows as they were before it, so the
+                    -- lease is still there to copy.
+                    INSERT INTO \(unescaped: s).job_attempts
+                        (job_id, attempt, owner, token, started_at, ended_at, outcome)
+                    SELECT j.id, j.attempts, j.lease_owner, j.lease_token, j.attempt_started_at, \(seconds), 'succeeded'
+                    FROM \(unescaped: s).jobs j JOIN done d ON d.id = j.id
                 ), unlocked AS (
                     UPDATE \(unescaped: s).jobs t SET unmet_dependencies = t.unmet_dependencies - x.count
                     FROM (SELECT dd.job_id, count(*) AS count FROM \(unescaped: s).job_dependencies dd
@@ -663,6 +669,7 @@ extension PostgresJobStore {
             switch completion.outcome {
             case .succeeded(let result):
                 let json = try PostgresJobStore.resultJSON(result, job: id)
+                try await closeAttempt(id, token: token, outcome: "succeeded", error: nil, at: now)
                 try await query(
                     """
                     UPDATE \(unescaped: s).jobs SET state = 'succeeded', result = \(json), finished_at = \(seconds),
@@ -671,7 +678,6 @@ extension PostgresJobStore {
                     WHERE id = \(id.rawValue)
                     """)
                 store.forget(id)
-                try await closeAttempt(id, token: token, outcome: "succeeded", error: nil, at: now)
                 transitions.append(
                     try await record(
                         id, from: .running, to: .succeeded, at: now, reason: "attempt \(attempt) succeeded",

@@ -1,9 +1,9 @@
 import Foundation
-import QEIRPostgres
 import QEIRTestSupport
 import Testing
 
 @testable import QEIRBatch
+@testable import QEIRPostgres
 
 /// Four worker processes drain one PostgreSQL queue; one is killed with SIGKILL in the middle of
 /// a job. Its jobs come back after their lease, the three others finish them, and every job ends
@@ -155,6 +155,10 @@ struct PostgresClusterTests {
             #expect(record.attempts == 2, "\(name) attempts \(record.attempts)")
             let own = transitions.filter { $0.jobID.rawValue == name }
             #expect(own.contains { $0.from == .running && $0.to == .pending && $0.reason.contains("expired") })
+            // Its history: the victim's attempt expired, a survivor's succeeded.
+            let history = try await store.attemptHistory(record.id)
+            #expect(history.map(\.outcome) == ["expired", "succeeded"], "\(name): \(history)")
+            #expect(history.first?.owner.contains("\(victim.processIdentifier)") == true)
         }
         // Only jobs the victim had started ran twice: those it was inside when it died, and any
         // it had finished but not yet reported (at-least-once execution).

@@ -230,4 +230,33 @@ struct PostgresJobStoreTests {
         }
         #expect(wakes.withLock { $0 } > 0)
     }
+
+    @Test func attemptsAreRecordedOnceEachWhenTheyEnd() async throws {
+        let store = try await TestPostgres.freshStore()
+        defer { TestPostgres.discard(store) }
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = try await store.submit([job("a")], options: .init(), now: t0)
+        let first = try #require(
+            try await store.claim(owner: "w1", limit: 1, now: t0, leaseDuration: .seconds(10)).claimed.first)
+        #expect(try await store.attemptHistory(first.record.id).isEmpty, "a running attempt is the job's lease")
+        _ = try await store.complete(
+            [Completion(lease: first.lease, outcome: .failed(error: "boom", timedOut: false, retryAt: t0))], now: t0)
+        let second = try #require(
+            try await store.claim(owner: "w2", limit: 1, now: t0, leaseDuration: .seconds(10)).claimed.first)
+        // Expires, is re-claimed by w3, which succeeds; w2's late completion is rejected.
+        let third = try #require(
+            try await store.claim(owner: "w3", limit: 1, now: t0.addingTimeInterval(11), leaseDuration: .seconds(10))
+                .claimed.first)
+        let late = try await store.complete(
+            [Completion(lease: second.lease, outcome: .succeeded(result: .integer(2)))], now: t0.addingTimeInterval(12))
+        #expect(late.first?.accepted == false)
+        _ = try await store.complete(
+            [Completion(lease: third.lease, outcome: .succeeded(result: .integer(3)))], now: t0.addingTimeInterval(12))
+        let history = try await store.attemptHistory(first.record.id)
+        #expect(history.map(\.attempt) == [1, 2, 3])
+        #expect(history.map(\.owner) == ["w1", "w2", "w3"])
+        #expect(history.map(\.outcome) == ["failed", "expired", "succeeded"])
+        #expect(history.first?.error == "boom")
+        #expect(try await store.job(first.record.id)?.result == .integer(3))
+    }
 }
