@@ -342,10 +342,20 @@ public actor BatchProcessor {
         // is cancelled when this run ends, whatever the path out.
         let watcher = (store as? any JobStoreWakeups).map { store in
             Task { [wake, logger] in
-                do throws(BatchError) {
-                    try await store.watchForWork { wake.signal() }
-                } catch {
-                    logger.warning("Not listening for new work (\(error.message)); polling instead.")
+                // A listener that fails (a dropped connection) is started again after a pause;
+                // meanwhile the loop polls, so nothing is missed for longer than a poll interval.
+                var failures = 0
+                while !Task.isCancelled {
+                    do throws(BatchError) {
+                        try await store.watchForWork { wake.signal() }
+                        failures = 0
+                    } catch {
+                        if failures == 0 {
+                            logger.warning("Not listening for new work (\(error.message)); polling until it is back.")
+                        }
+                        failures += 1
+                    }
+                    try? await Task.sleep(for: .seconds(min(30, failures + 1)))
                 }
             }
         }

@@ -84,7 +84,7 @@ struct NotifierFanOutTests {
         let webhook = try WebhookNotifier(
             name: "ops-webhook",
             configuration: WebhookConfiguration(
-                url: url, secret: NotifierSecret(webhookSecret),
+                url: url, secret: NotifierSecret(webhookSecret), timeout: .seconds(60),
                 retry: WebhookRetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(20))),
             logger: logs.logger("webhook"))
         let output = Pipe()

@@ -4,6 +4,11 @@ import QEIRNotify
 import QEIRTestSupport
 import Testing
 
+/// The per-attempt timeout of tests that are not about timeouts: the receiver runs in this
+/// test process, whose two cooperative threads other suites can keep busy for many seconds on a
+/// loaded two-core machine (the default 10 s was exceeded once in a full run).
+private let patient: Duration = .seconds(60)
+
 let webhookSecret = "whsec-Sentinel-0c7e21"
 
 /// The body `WebhookNotifier` must send for ``sampleNotification``, byte for byte.
@@ -34,7 +39,8 @@ struct WebhookNotifierTests {
         defer { Task { await receiver.stop() } }
         let notifier = try WebhookNotifier(
             configuration: WebhookConfiguration(
-                url: url, secret: NotifierSecret(webhookSecret), headers: ["Authorization": "Bearer t0ken"]))
+                url: url, secret: NotifierSecret(webhookSecret), headers: ["Authorization": "Bearer t0ken"],
+                timeout: patient))
         try await notifier.send(sampleNotification)
 
         let request = try #require(await receiver.requests.first)
@@ -74,7 +80,7 @@ struct WebhookNotifierTests {
         let receiver = WebhookReceiver()
         let url = try await receiver.start()
         defer { Task { await receiver.stop() } }
-        let notifier = try WebhookNotifier(configuration: WebhookConfiguration(url: url))
+        let notifier = try WebhookNotifier(configuration: WebhookConfiguration(url: url, timeout: patient))
         try await notifier.send(
             NotifyMessage(subject: "s", message: "m", timestamp: Date(timeIntervalSince1970: 0), source: "t"))
         let request = try #require(await receiver.requests.first)
@@ -95,7 +101,7 @@ struct WebhookNotifierTests {
         let logs = LogStore()
         let notifier = try WebhookNotifier(
             configuration: WebhookConfiguration(
-                url: url, secret: NotifierSecret(webhookSecret),
+                url: url, secret: NotifierSecret(webhookSecret), timeout: patient,
                 retry: WebhookRetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(100))),
             clock: clock, logger: logs.logger())
         try await notifier.send(sampleNotification)
@@ -119,7 +125,7 @@ struct WebhookNotifierTests {
         defer { Task { await receiver.stop() } }
         await receiver.enqueue([.status(404)])
         let notifier = try WebhookNotifier(
-            configuration: WebhookConfiguration(url: url, secret: NotifierSecret(webhookSecret)),
+            configuration: WebhookConfiguration(url: url, secret: NotifierSecret(webhookSecret), timeout: patient),
             clock: RecordingClock())
         let error = try #require(await webhookFailure(notifier))
         #expect(await receiver.requests.count == 1)
@@ -145,7 +151,8 @@ struct WebhookNotifierTests {
         let logs = LogStore()
         let notifier = try WebhookNotifier(
             configuration: WebhookConfiguration(
-                url: url, secret: NotifierSecret(webhookSecret), headers: ["Authorization": "Bearer t0ken-Sentinel"]),
+                url: url, secret: NotifierSecret(webhookSecret), headers: ["Authorization": "Bearer t0ken-Sentinel"],
+                timeout: patient),
             clock: RecordingClock(), logger: logs.logger())
         let error = try #require(await webhookFailure(notifier))
         #expect(error.context["status"] == "400")
@@ -166,7 +173,8 @@ struct WebhookNotifierTests {
         await receiver.enqueue([.retryAfter(status: 429, seconds: 2)])
         let clock = RecordingClock()
         let notifier = try WebhookNotifier(
-            configuration: WebhookConfiguration(url: url, retry: WebhookRetryPolicy(initialDelay: .milliseconds(10))),
+            configuration: WebhookConfiguration(
+                url: url, timeout: patient, retry: WebhookRetryPolicy(initialDelay: .milliseconds(10))),
             clock: clock)
         try await notifier.send(sampleNotification)
         #expect(await receiver.requests.count == 2)
@@ -181,7 +189,7 @@ struct WebhookNotifierTests {
         let clock = RecordingClock()
         let notifier = try WebhookNotifier(
             configuration: WebhookConfiguration(
-                url: url, retry: WebhookRetryPolicy(maxAttempts: 4, initialDelay: .milliseconds(50))),
+                url: url, timeout: patient, retry: WebhookRetryPolicy(maxAttempts: 4, initialDelay: .milliseconds(50))),
             clock: clock)
         let error = try #require(await webhookFailure(notifier))
         #expect(error.code == .connectionFailed)
