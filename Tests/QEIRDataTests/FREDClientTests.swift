@@ -55,8 +55,11 @@ struct Harness {
     let client: FREDClient
     let logs: LogStore
 
+    /// `timeout` is long by default: the fake server runs in this test process, whose two
+    /// cooperative threads other suites can keep busy for many seconds on a loaded two-core
+    /// machine (a 10 s default cut a page request once and the client asked for it again).
     static func make(
-        key: String = sentinelKey, pageSize: Int = 100_000, timeout: Duration = .seconds(10),
+        key: String = sentinelKey, pageSize: Int = 100_000, timeout: Duration = .seconds(60),
         retry: FREDRetryPolicy = FREDRetryPolicy(baseDelay: .milliseconds(10), maxDelay: .milliseconds(50)),
         rateLimit: FREDRateLimit = FREDRateLimit(perSecond: 1000, perMinute: 100_000),
         fast: Bool = false
