@@ -326,9 +326,12 @@ public final class PostgresJobStore: JobStoreWakeups {
     // MARK: - Transactions
 
     /// Runs `body` in one transaction (`READ COMMITTED`), retrying it when PostgreSQL aborts it
-    /// for a deadlock or serialization failure.
+    /// for a deadlock or serialization failure. The transitions the body recorded are numbered
+    /// and written by its last statement; `numbered` gives the body's result their numbers
+    /// (`{ $0.numbered($1) }` for results that hold transitions).
     func transaction<T: Sendable>(
-        _ operation: String, _ body: @Sendable (Session) async throws -> T
+        _ operation: String, numbered: @escaping @Sendable (Session, T) -> T = { _, value in value },
+        _ body: @Sendable (Session) async throws -> T
     ) async throws(BatchError) -> T {
         try await withConnection(operation) { connection in
             try await connection.query("BEGIN", logger: self.logger)
@@ -337,7 +340,7 @@ public final class PostgresJobStore: JobStoreWakeups {
                 let value = try await body(session)
                 try await session.flush()
                 try await connection.query("COMMIT", logger: self.logger)
-                return value
+                return numbered(session, value)
             } catch {
                 // A failed ROLLBACK means the connection is broken; the server then rolls back
                 // on its own.
@@ -445,7 +448,9 @@ public final class PostgresJobStore: JobStoreWakeups {
     /// - Throws: ``BatchError`` naming the job at fault (nothing is stored), or
     ///   ``BatchError/Code/storeFailed`` naming the store.
     public func submit(_ jobs: [JobSpec], options: SubmitOptions, now: Date) async throws(BatchError) -> SubmitReport {
-        try await transaction("store \(jobs.count) submitted job\(jobs.count == 1 ? "" : "s")") { session in
+        try await transaction(
+            "store \(jobs.count) submitted job\(jobs.count == 1 ? "" : "s")", numbered: { $0.numbered($1) }
+        ) { session in
             try await session.submit(jobs, options: options, now: now)
         }
     }
@@ -483,7 +488,8 @@ public final class PostgresJobStore: JobStoreWakeups {
             ).collect().first?.decode(Bool.self) ?? false
         }
         guard any else { return [] }
-        return try await transaction("return jobs with expired leases to the queue") { session in
+        return try await transaction("return jobs with expired leases to the queue", numbered: { $0.numbered($1) }) {
+            session in
             try await session.requeueExpired(now: now)
         }
     }
@@ -543,17 +549,9 @@ public final class PostgresJobStore: JobStoreWakeups {
     public func complete(_ completions: [Completion], now: Date) async throws(BatchError) -> [CompletionReceipt] {
         guard !completions.isEmpty else { return [] }
         let operation = "record \(completions.count) completion\(completions.count == 1 ? "" : "s")"
-        if let successes = try Self.successBatch(completions) {
-            return try await transaction(operation) { session in
-                let receipts = try await session.completeSuccesses(successes, now: now)
-                try await session.flush()
-                return session.numbered(receipts)
-            }
-        }
-        return try await transaction(operation) { session in
-            var receipts: [CompletionReceipt] = []
-            for completion in completions { receipts.append(try await session.complete(completion, now: now)) }
-            return receipts
+        let successes = try Self.successBatch(completions)
+        return try await transaction(operation, numbered: { $0.numbered($1) }) { session in
+            try await session.complete(completions, successes: successes, now: now)
         }
     }
 
@@ -581,19 +579,14 @@ public final class PostgresJobStore: JobStoreWakeups {
         let successes = try Self.successBatch(completions)
         let operation =
             "record \(completions.count) completion\(completions.count == 1 ? "" : "s") and claim jobs for \(owner)"
-        let (receipts, claimed) = try await transaction(operation) { session in
-            var receipts: [CompletionReceipt] = []
-            if let successes {
-                receipts = try await session.completeSuccesses(successes, now: now)
-            } else {
-                for completion in completions { receipts.append(try await session.complete(completion, now: now)) }
-            }
+        let (receipts, claimed) = try await transaction(
+            operation, numbered: { session, result in (session.numbered(result.0), result.1) }
+        ) { session in
+            let receipts = try await session.complete(completions, successes: successes, now: now)
             let claimed =
                 limit > 0
                 ? try await session.claimReady(owner: owner, limit: limit, now: now, leaseDuration: leaseDuration) : []
-            // Numbers the transitions of both (the counter row is locked from here to the commit).
-            try await session.flush()
-            return (session.numbered(receipts), claimed)
+            return (receipts, claimed)
         }
         return (receipts, claimed, requeued)
     }
@@ -624,7 +617,8 @@ public final class PostgresJobStore: JobStoreWakeups {
     /// - Throws: ``BatchError/Code/unknownJob`` when an id is not stored (nothing changes), or
     ///   ``BatchError/Code/storeFailed``.
     public func cancel(_ ids: [JobID], reason: String, now: Date) async throws(BatchError) -> [JobTransition] {
-        try await transaction("cancel \(ids.count) job\(ids.count == 1 ? "" : "s")") { session in
+        try await transaction("cancel \(ids.count) job\(ids.count == 1 ? "" : "s")", numbered: { $0.numbered($1) }) {
+            session in
             try await session.cancel(ids, reason: reason, now: now)
         }
     }
@@ -666,7 +660,7 @@ public final class PostgresJobStore: JobStoreWakeups {
         }
         let dead = owners.filter(isDead)
         guard !dead.isEmpty else { return [] }
-        return try await transaction("recover orphaned jobs") { session in
+        return try await transaction("recover orphaned jobs", numbered: { $0.numbered($1) }) { session in
             try await session.requeueOrphans(owners: dead, now: now)
         }
     }
@@ -776,7 +770,9 @@ public final class PostgresJobStore: JobStoreWakeups {
     public func submitScheduledRun(
         scheduleID: String, slot: Date, jobs: [JobSpec], options: SubmitOptions, now: Date
     ) async throws(BatchError) -> SubmitReport? {
-        try await transaction("record the run at \(slot.formatted(.iso8601)) of schedule \(scheduleID)") { session in
+        try await transaction(
+            "record the run at \(slot.formatted(.iso8601)) of schedule \(scheduleID)", numbered: { $0.numbered($1) }
+        ) { session in
             try await session.submitScheduledRun(
                 scheduleID: scheduleID, slot: slot, jobs: jobs, options: options, now: now)
         }

@@ -5,8 +5,8 @@ import QEIRBatch
 
 extension PostgresJobStore {
     /// The work of one transaction (or of one statement on a connection): statements, row
-    /// decoding, and the transitions recorded, numbered from the locked counter and written in
-    /// one statement just before the commit (``flush()``).
+    /// decoding, and the transitions recorded, which are numbered and written by one statement
+    /// just before the commit (``flush()``).
     final class Session: @unchecked Sendable {
         // @unchecked: a session lives inside one transaction closure on one task and is never
         // shared; it is a class only so that its buffers can be mutated from helper methods.
@@ -14,15 +14,14 @@ extension PostgresJobStore {
         let connection: PostgresConnection
         let logger: Logger
         private let s: String
-        private var lastTransition: Int64?
-        private var buffered: [JobTransition] = []
-        /// Transitions of the set-based statements (claims, successes), numbered only by
-        /// ``flush()``, so that the counter row is locked for the last statement of the
-        /// transaction alone: numbering them in the statements that make them kept every other
-        /// worker waiting from that statement to the commit.
+        /// Transitions recorded since the last ``flush()``, not yet numbered: the counter row is
+        /// locked only by the flush, the transaction's last statement, so that the lock that
+        /// orders all writers is held for that statement and the commit alone (numbering in the
+        /// statements that make the transitions kept every other worker waiting to the commit).
         private var unnumbered: [JobTransition] = []
-        /// The number the first of the last flushed ``unnumbered`` transitions received.
-        private var firstFlushedNumber: Int64 = 0
+        /// The numbers flushed transitions received, by their position among all this session
+        /// recorded (see ``record(_:from:to:at:reason:attempt:)``).
+        private var assigned: [Int64] = []
         private var notify = false
 
         init(store: PostgresJobStore, connection: PostgresConnection) {
@@ -32,7 +31,7 @@ extension PostgresJobStore {
             self.s = store.quotedSchema
         }
 
-        /// Columns read into a ``JobRecord``, in ``decodeRecord(_:offset:claiming:)``'s order.
+        /// Columns read into a ``JobRecord``, in ``decodeRecord(_:claiming:)``'s order.
         static let recordColumns = """
             id, spec, content_hash, state, sequence, attempts, failures, unmet_dependencies, submitted_at, \
             updated_at, started_at, finished_at, run_after, lease_owner, lease_token, lease_expires_at, \
@@ -71,11 +70,11 @@ extension PostgresJobStore {
             return try rows.map { try decodeRecord($0, claiming: false) }
         }
 
-        /// Reads a record from the first 20 columns of `row`, starting at `offset`.
-        func decodeRecord(_ row: PostgresRow, offset: Int = 0, claiming: Bool) throws -> JobRecord {
+        /// Reads a record from the first 20 columns of `row` (``recordColumns``).
+        func decodeRecord(_ row: PostgresRow, claiming: Bool) throws -> JobRecord {
             let cells = row.makeRandomAccess()
             func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
-                try cells[offset + index].decode(T.self)
+                try cells[index].decode(T.self)
             }
             let id = try store.jobID(try value(0, String.self))
             let spec = try store.decodeSpec(try value(1, String.self), id: id, claiming: claiming)
@@ -110,46 +109,29 @@ extension PostgresJobStore {
 
         // MARK: Transitions
 
-        /// Appends a transition, numbered after the last one; the counter row stays locked to the
-        /// end of the transaction.
+        /// The placeholder number of the transition recorded at `position` (counting every
+        /// transition this session recorded): far below any real number, consecutive, so that a
+        /// submission plan can number its transitions from it.
+        private static func placeholder(_ position: Int) -> Int64 { Int64.min + Int64(position) }
+
+        /// Records a transition; it carries a placeholder number until ``flush()`` numbers it
+        /// (``numbered(_:)`` then gives the real one).
         @discardableResult
         func record(_ id: JobID, from: JobState?, to: JobState, at now: Date, reason: String, attempt: Int)
-            async throws -> JobTransition
+            -> JobTransition
         {
-            let base = try await lockTransitionCounter()
             let transition = JobTransition(
-                sequence: base + Int64(buffered.count) + 1, jobID: id, from: from, to: to, at: now, reason: reason,
-                attempt: attempt)
-            buffered.append(transition)
+                sequence: Self.placeholder(assigned.count + unnumbered.count), jobID: id, from: from, to: to,
+                at: now, reason: reason, attempt: attempt)
+            unnumbered.append(transition)
             if to == .pending { notify = true }
             return transition
         }
 
-        /// Locks the transition counter (once per transaction) and returns its value.
-        private func lockTransitionCounter() async throws -> Int64 {
-            if let lastTransition { return lastTransition }
-            let value =
-                try await query(
-                    "SELECT value FROM \(unescaped: s).counters WHERE name = 'transition' FOR UPDATE"
-                ).first?.decode(Int64.self) ?? 0
-            lastTransition = value
-            return value
-        }
-
-        /// Writes the buffered transitions and the counter, and queues the wake-up notification
-        /// (delivered at commit).
+        /// Numbers and writes the recorded transitions in one statement, which locks the counter
+        /// row to the end of the transaction, and queues the wake-up notification (delivered at
+        /// commit).
         func flush() async throws {
-            if let base = lastTransition, !buffered.isEmpty {
-                try await insertTransitions(buffered)
-                try await query(
-                    """
-                    UPDATE \(unescaped: s).counters SET value = \(base + Int64(buffered.count))
-                    WHERE name = 'transition'
-                    """)
-                buffered.removeAll()
-                // Read again (under the lock this transaction holds) if more are recorded.
-                lastTransition = nil
-            }
             if !unnumbered.isEmpty {
                 let transitions = unnumbered
                 let count = Int64(transitions.count)
@@ -174,7 +156,7 @@ extension PostgresJobStore {
                         SELECT value FROM seq
                         """
                     ).first?.decode(Int64.self) ?? 0
-                firstFlushedNumber = last - count + 1
+                assigned.append(contentsOf: (last - count + 1)...last)
                 unnumbered.removeAll()
             }
             if notify {
@@ -183,47 +165,34 @@ extension PostgresJobStore {
             }
         }
 
-        /// Queues a transition to be numbered at ``flush()``; it carries the placeholder
-        /// `-(position + 1)` until ``numbered(_:)`` replaces it.
-        private func deferTransition(
-            _ id: JobID, from: JobState?, to: JobState, at now: Date, reason: String, attempt: Int
-        ) -> JobTransition {
-            let transition = JobTransition(
-                sequence: -Int64(unnumbered.count + 1), jobID: id, from: from, to: to, at: now, reason: reason,
-                attempt: attempt)
-            unnumbered.append(transition)
-            return transition
-        }
-
-        /// A transition queued by ``deferTransition`` with the number ``flush()`` gave it.
+        /// A recorded transition with the number ``flush()`` gave it.
         func numbered(_ transition: JobTransition) -> JobTransition {
-            guard transition.sequence < 0 else { return transition }
+            let position = transition.sequence &- Int64.min
+            guard transition.sequence < 0, position < assigned.count else { return transition }
             var copy = transition
-            copy.sequence = firstFlushedNumber + (-transition.sequence - 1)
+            copy.sequence = assigned[Int(position)]
             return copy
         }
 
-        /// Receipts whose queued transitions carry their numbers (call after ``flush()``).
+        /// The same transitions with their numbers.
+        func numbered(_ transitions: [JobTransition]) -> [JobTransition] { transitions.map(numbered) }
+
+        /// Receipts whose transitions carry their numbers.
         func numbered(_ receipts: [CompletionReceipt]) -> [CompletionReceipt] {
             receipts.map { receipt in
                 var copy = receipt
-                copy.transitions = receipt.transitions.map(numbered)
+                copy.transitions = numbered(receipt.transitions)
                 return copy
             }
         }
 
-        private func insertTransitions(_ transitions: [JobTransition]) async throws {
-            try await query(
-                """
-                INSERT INTO \(unescaped: s).job_transitions (sequence, job_id, from_state, to_state, at, reason, attempt)
-                SELECT t.sequence, t.job_id, NULLIF(t.from_state, ''), t.to_state, t.at, t.reason, t.attempt
-                FROM unnest(\(transitions.map(\.sequence))::bigint[], \(transitions.map(\.jobID.rawValue))::text[],
-                    \(transitions.map { $0.from?.rawValue ?? "" })::text[], \(transitions.map(\.to.rawValue))::text[],
-                    \(transitions.map(\.at.timeIntervalSince1970))::float8[], \(transitions.map(\.reason))::text[],
-                    \(transitions.map { Int64($0.attempt) })::bigint[])
-                    AS t(sequence, job_id, from_state, to_state, at, reason, attempt)
-                """)
+        /// A submission report whose transitions carry their numbers.
+        func numbered(_ report: SubmitReport) -> SubmitReport {
+            SubmitReport(entries: report.entries, transitions: numbered(report.transitions))
         }
+
+        /// A scheduled run's report, if any, whose transitions carry their numbers.
+        func numbered(_ report: SubmitReport?) -> SubmitReport? { report.map(numbered) }
 
         // MARK: Submission
 
@@ -264,10 +233,11 @@ extension PostgresJobStore {
                     if reusable[record.contentHash] == nil { reusable[record.contentHash] = record }
                 }
             }
-            let firstTransition = try await lockTransitionCounter() + Int64(buffered.count) + 1
+            // The plan numbers its transitions consecutively from the next placeholder; they are
+            // recorded below in the same order.
             let plan = try StoreRules.planSubmission(
                 specs, options: options, now: now, nextJobSequence: lastJob + 1,
-                nextTransitionSequence: firstTransition,
+                nextTransitionSequence: Self.placeholder(assigned.count + unnumbered.count),
                 existing: { id throws(BatchError) in known[id] },
                 succeededWithHash: { hash throws(BatchError) in reusable[hash] })
             if !plan.inserts.isEmpty {
@@ -314,7 +284,7 @@ extension PostgresJobStore {
                     SELECT * FROM unnest(\(edgeJobs)::text[], \(edgeDependencies)::text[])
                     """)
             }
-            buffered.append(contentsOf: plan.transitions)
+            unnumbered.append(contentsOf: plan.transitions)
             if plan.transitions.contains(where: { $0.to == .pending }) { notify = true }
             return SubmitReport(entries: plan.entries, transitions: plan.transitions)
         }
@@ -415,13 +385,13 @@ extension PostgresJobStore {
             var claimed: [ClaimedJob] = []
             claimed.reserveCapacity(rows.count)
             for row in rows {
-                let record = try decodeRecord(row, claiming: true)
-                guard let lease = record.lease else { throw store.corrupt("lease of claimed job \(record.id)") }
+                let job = try decodeRecord(row, claiming: true)
+                guard let lease = job.lease else { throw store.corrupt("lease of claimed job \(job.id)") }
                 let from = try store.state(try row.makeRandomAccess()[20].decode(String.self))
-                _ = deferTransition(
-                    record.id, from: from, to: .running, at: now,
-                    reason: "attempt \(record.attempts) started by \(owner)", attempt: record.attempts)
-                claimed.append(ClaimedJob(record: record, lease: lease))
+                record(
+                    job.id, from: from, to: .running, at: now, reason: "attempt \(job.attempts) started by \(owner)",
+                    attempt: job.attempts)
+                claimed.append(ClaimedJob(record: job, lease: lease))
             }
             return claimed
         }
@@ -473,7 +443,7 @@ extension PostgresJobStore {
                 WHERE id = \(id.rawValue)
                 """)
             var transitions = [
-                try await record(id, from: .running, to: .pending, at: now, reason: reason, attempt: attempts)
+                record(id, from: .running, to: .pending, at: now, reason: reason, attempt: attempts)
             ]
             if cancelRequested {
                 transitions += try await finish(
@@ -503,7 +473,7 @@ extension PostgresJobStore {
             -> [JobTransition]
         {
             let attempts = try await setFinal(id, state: state, now: now)
-            var transitions = [try await record(id, from: from, to: state, at: now, reason: reason, attempt: attempts)]
+            var transitions = [record(id, from: from, to: state, at: now, reason: reason, attempt: attempts)]
             transitions += try await skipDependents(of: id, state: state, now: now)
             return transitions
         }
@@ -563,12 +533,23 @@ extension PostgresJobStore {
             for (child, reason, from) in skips {
                 let attempts = try await setFinal(child, state: .skipped, now: now)
                 transitions.append(
-                    try await record(child, from: from, to: .skipped, at: now, reason: reason, attempt: attempts))
+                    record(child, from: from, to: .skipped, at: now, reason: reason, attempt: attempts))
             }
             return transitions
         }
 
         // MARK: Completions
+
+        /// Applies attempt outcomes: `successes` (the same completions, when all are successes of
+        /// distinct jobs, with their results' JSON) in one statement, any other batch one by one.
+        func complete(
+            _ completions: [Completion], successes: [(id: JobID, token: String, result: String)]?, now: Date
+        ) async throws -> [CompletionReceipt] {
+            if let successes { return try await completeSuccesses(successes, now: now) }
+            var receipts: [CompletionReceipt] = []
+            for completion in completions { receipts.append(try await complete(completion, now: now)) }
+            return receipts
+        }
 
         /// Applies a batch of successes of distinct jobs in one statement; returns receipts in
         /// input order (rejected ones with the job's current state).
@@ -619,7 +600,7 @@ extension PostgresJobStore {
                 let id = try store.jobID(idText)
                 store.forget(id)
                 if ready > 0 { notify = true }
-                accepted[idText] = deferTransition(
+                accepted[idText] = record(
                     id, from: .running, to: .succeeded, at: now, reason: "attempt \(attempts) succeeded",
                     attempt: Int(attempts))
             }
@@ -679,7 +660,7 @@ extension PostgresJobStore {
                     """)
                 store.forget(id)
                 transitions.append(
-                    try await record(
+                    record(
                         id, from: .running, to: .succeeded, at: now, reason: "attempt \(attempt) succeeded",
                         attempt: attempt))
                 let ready = try await query(
@@ -705,7 +686,7 @@ extension PostgresJobStore {
                         WHERE id = \(id.rawValue)
                         """)
                     transitions.append(
-                        try await record(id, from: .running, to: .retryWait, at: now, reason: reason, attempt: attempt))
+                        record(id, from: .running, to: .retryWait, at: now, reason: reason, attempt: attempt))
                     final = .retryWait
                 } else {
                     try await query(
@@ -729,7 +710,7 @@ extension PostgresJobStore {
                     WHERE id = \(id.rawValue)
                     """)
                 transitions.append(
-                    try await record(id, from: .running, to: .pending, at: now, reason: reason, attempt: attempt))
+                    record(id, from: .running, to: .pending, at: now, reason: reason, attempt: attempt))
                 if cancelRequested {
                     transitions += try await finish(
                         id, as: .cancelled, from: .pending, reason: "cancel requested", now: now)

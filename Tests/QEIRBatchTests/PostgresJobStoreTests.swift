@@ -239,7 +239,7 @@ struct PostgresJobStoreTests {
         let first = try #require(
             try await store.claim(owner: "w1", limit: 1, now: t0, leaseDuration: .seconds(10)).claimed.first)
         #expect(try await store.attemptHistory(first.record.id).isEmpty, "a running attempt is the job's lease")
-        _ = try await store.complete(
+        let failure = try await store.complete(
             [Completion(lease: first.lease, outcome: .failed(error: "boom", timedOut: false, retryAt: t0))], now: t0)
         let second = try #require(
             try await store.claim(owner: "w2", limit: 1, now: t0, leaseDuration: .seconds(10)).claimed.first)
@@ -250,8 +250,13 @@ struct PostgresJobStoreTests {
         let late = try await store.complete(
             [Completion(lease: second.lease, outcome: .succeeded(result: .integer(2)))], now: t0.addingTimeInterval(12))
         #expect(late.first?.accepted == false)
-        _ = try await store.complete(
+        let success = try await store.complete(
             [Completion(lease: third.lease, outcome: .succeeded(result: .integer(3)))], now: t0.addingTimeInterval(12))
+        // What the calls returned carries the numbers the store gave (numbered at the commit).
+        let stored = try await store.transitions(of: first.record.id, after: 0, limit: 100)
+        for transition in (failure + success).flatMap(\.transitions) {
+            #expect(transition.sequence > 0 && stored.contains(transition), "\(transition)")
+        }
         let history = try await store.attemptHistory(first.record.id)
         #expect(history.map(\.attempt) == [1, 2, 3])
         #expect(history.map(\.owner) == ["w1", "w2", "w3"])
