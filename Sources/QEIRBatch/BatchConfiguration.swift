@@ -91,12 +91,31 @@ public struct BatchPeriod: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses the CLI's shorthand: `YYYY-YYYY` (January 1 of the first year to December 31 of
-    /// the second) or a single `YYYY` (that whole year).
+    /// the second), a single `YYYY` (that whole year), or `YYYY-MM-DD:YYYY-MM-DD` (exact dates,
+    /// as a configuration file's period).
     ///
     /// - Parameter shorthand: e.g. `2008-2015`; surrounding spaces are ignored.
     /// - Throws: ``BatchError`` with code ``BatchError/Code/invalidPeriod``.
     public init(shorthand: String) throws(BatchError) {
         let text = shorthand.trimmingCharacters(in: .whitespaces)
+        // START:END with full dates, the form a configuration file's period takes.
+        if text.contains(":") {
+            let ends = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard ends.count == 2, let start = BatchDate(ends[0]), let end = BatchDate(ends[1]) else {
+                throw BatchError(
+                    .invalidPeriod,
+                    "Period '\(JobID.printable(text))' is not YYYY-MM-DD:YYYY-MM-DD; write e.g. 2016-01-01:2022-09-30.",
+                    context: ["period": text])
+            }
+            guard start <= end else {
+                throw BatchError(
+                    .invalidPeriod, "Period '\(JobID.printable(text))' starts after it ends; write the earlier date first.",
+                    context: ["period": text])
+            }
+            self.start = start
+            self.end = end
+            return
+        }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         let years = parts.map { part -> Int? in
             guard part.count == 4, part.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }

@@ -615,6 +615,7 @@ public actor BatchProcessor {
         guard let base = configuration.outputDirectory else { return }
         let files = ResultFiles(baseDirectory: base)
         let id = claim.record.id
+        var hashes: [String: String] = [:]
         if output.result != .null {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -624,19 +625,23 @@ public actor BatchProcessor {
                     context: ["job": id.rawValue])
             }
             try files.writeAtomically(data, to: "result.json", job: id)
+            hashes["result.json"] = ContentHash.of(data: data)
         }
         for (name, data) in output.files.sorted(by: { $0.key < $1.key }) {
             try files.writeAtomically(data, to: name, job: id)
+            hashes[name] = ContentHash.of(data: data)
         }
         if configuration.cleanupIntermediateFiles {
-            try files.cleanupIntermediates(claim.record.spec.intermediateFiles, job: id, succeeded: true)
+            let removed = try files.cleanupIntermediates(claim.record.spec.intermediateFiles, job: id, succeeded: true)
+            for name in removed { hashes[name] = nil }
         }
         if configuration.compressResults { try files.compress(job: id) }
-        let manifest = ResultManifest(
+        var manifest = ResultManifest(
             jobID: id, payload: claim.record.spec.payload, contentHash: claim.record.contentHash,
             attempts: claim.record.attempts, startedAt: claim.record.startedAt ?? finishedAt, finishedAt: finishedAt,
             versions: configuration.versions.merging(output.versions) { _, handler in handler },
             provenance: output.provenance, seed: claim.record.spec.seed)
+        manifest.files = hashes
         try files.writeManifest(manifest, job: id)
     }
 

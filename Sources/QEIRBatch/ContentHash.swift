@@ -1,5 +1,5 @@
 internal import Crypto
-import Foundation
+public import Foundation
 
 /// The content hash of a job: what decides whether two jobs would produce the same result.
 ///
@@ -100,6 +100,11 @@ public enum ContentHash {
         }
         bytes.append(UInt8(ascii: "\""))
     }
+
+    /// The SHA-256 of raw bytes as `sha256:<64 hex digits>` (the form of every QEIR content hash).
+    /// - Parameter data: The bytes.
+    /// - Returns: The hash text.
+    public static func of(data: Data) -> String { hex(SHA256.hash(data: data)) }
 
     private static func hex(_ digest: SHA256.Digest) -> String {
         var text: [UInt8] = Array("sha256:".utf8)

@@ -66,21 +66,39 @@ public struct ResultFiles: Sendable {
     ///
     /// - Parameters:
     ///   - data: The bytes to write.
-    ///   - relativeName: A plain file name: not empty, no `/`, not `.` or `..`.
+    ///   - relativeName: A plain file name (not empty, not `.` or `..`), or a path of such
+    ///     names inside the job directory (`data/h1.csv`; the subdirectories are created).
     ///   - job: The job whose directory receives the file.
     /// - Returns: The URL of the written file.
     /// - Throws: ``BatchError`` with code ``BatchError/Code/invalidResultName`` naming a bad
     ///   name, or ``BatchError/Code/resultFileFailed`` naming the file that cannot be written.
     @discardableResult
     public func writeAtomically(_ data: Data, to relativeName: String, job: JobID) throws(BatchError) -> URL {
-        try Self.validate(relativeName)
-        let directory = try directory(for: job)
-        let target = directory.appendingPathComponent(relativeName, isDirectory: false)
-        let temporary = Self.temporaryURL(for: relativeName, in: directory)
+        try Self.validatePath(relativeName)
+        let jobDirectory = try directory(for: job)
+        var directory = jobDirectory
+        var components = relativeName.split(separator: "/").map(String.init)
+        let fileName = components.removeLast()
+        for component in components {
+            directory = directory.appendingPathComponent(component, isDirectory: true)
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw BatchError(
+                    .resultFileFailed,
+                    "Cannot create the directory '\(component)' for result file '\(relativeName)' of job '\(job)': "
+                        + "\(error.localizedDescription); check that the output directory is writable.",
+                    context: ["job": job.rawValue, "name": relativeName])
+            }
+        }
+        let target = directory.appendingPathComponent(fileName, isDirectory: false)
+        let temporary = Self.temporaryURL(for: fileName, in: directory)
         do {
             try Self.writeFile(data, to: temporary)
             try Self.renameFile(temporary, to: target)
             try Self.syncDirectory(directory)
+            // A new subdirectory's own entry must be durable too.
+            if !components.isEmpty { try Self.syncDirectory(jobDirectory) }
         } catch {
             _ = unlink(temporary.path)
             throw BatchError(
@@ -244,6 +262,22 @@ public struct ResultFiles: Sendable {
                 .invalidResultName,
                 "Result file name '\(JobID.printable(name))' \(reason); use a plain file name inside the job directory.",
                 context: ["name": name])
+        }
+    }
+
+    /// Throws unless `path` is a relative path of plain file names (`data/h1.csv`): no empty
+    /// component, no `.` or `..`, no leading `/`, so it stays inside the job directory.
+    static func validatePath(_ path: String) throws(BatchError) {
+        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard components.count > 1 else { return try validate(path) }
+        for component in components {
+            do { try validate(component) } catch {
+                throw BatchError(
+                    .invalidResultName,
+                    "Result file path '\(JobID.printable(path))' has the component '\(JobID.printable(component))', "
+                        + "which is not a plain name; use names such as data/h1.csv inside the job directory.",
+                    context: ["name": path])
+            }
         }
     }
 

@@ -23,6 +23,11 @@ public struct ResultManifest: Sendable, Hashable, Codable {
     public var provenance: [String]
     /// The random seed used, or `nil` for a deterministic job.
     public var seed: UInt64?
+    /// The job's result files (as written, before any compression) by path inside the job
+    /// directory (`result.json`, `data/h1.csv`), each with its content hash (`sha256:<hex>`),
+    /// so a reader can check that a file is the one the job produced. Empty in manifests
+    /// written before files were recorded.
+    public var files: [String: String] = [:]
 
     /// Creates a manifest.
     ///
@@ -61,6 +66,22 @@ public struct ResultManifest: Sendable, Hashable, Codable {
         case versions
         case provenance
         case seed
+        case files
+    }
+
+    /// Decodes a manifest; `files` may be absent (manifests written before it existed).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        jobID = try c.decode(JobID.self, forKey: .jobID)
+        payload = try c.decode(ConfigValue.self, forKey: .payload)
+        contentHash = try c.decode(String.self, forKey: .contentHash)
+        attempts = try c.decode(Int.self, forKey: .attempts)
+        startedAt = try c.decode(Date.self, forKey: .startedAt)
+        finishedAt = try c.decode(Date.self, forKey: .finishedAt)
+        versions = try c.decode([String: String].self, forKey: .versions)
+        provenance = try c.decode([String].self, forKey: .provenance)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        files = try c.decodeIfPresent([String: String].self, forKey: .files) ?? [:]
     }
 
     /// The manifest as pretty-printed JSON with sorted keys and ISO-8601 dates.

@@ -12,15 +12,40 @@ public struct Proxy: Sendable, Hashable {
     public var description: String
     /// The series' native FRED frequency.
     public var frequency: Frequency
+    /// What a higher value of the series means, in words (`more financial stress`, `a stronger
+    /// dollar`); empty when not recorded.
+    public var higherMeans: String
+    /// The roles (by name, e.g. `confidence`, `dollar`) whose direction this series runs
+    /// against: where a role is defined as "higher = more confidence", a stress index that
+    /// rises as confidence falls is listed here, and a study entering it for that role negates
+    /// it so that every proxy of a role means the same thing.
+    public var opposes: Set<String>
 
     /// Creates a proxy.
-    public init(name: String, seriesID: String, transform: Transform, description: String, frequency: Frequency) {
+    /// - Parameters:
+    ///   - name: the concept's name.
+    ///   - seriesID: the FRED series id.
+    ///   - transform: the transform applied after download.
+    ///   - description: what the series measures.
+    ///   - frequency: its native frequency.
+    ///   - higherMeans: what a higher value means, in words.
+    ///   - opposes: the roles whose direction the series runs against.
+    public init(
+        name: String, seriesID: String, transform: Transform, description: String, frequency: Frequency,
+        higherMeans: String = "", opposes: Set<String> = []
+    ) {
         self.name = name
         self.seriesID = seriesID
         self.transform = transform
         self.description = description
         self.frequency = frequency
+        self.higherMeans = higherMeans
+        self.opposes = opposes
     }
+
+    /// The sign with which this proxy enters `role`: −1 when it runs against the role's
+    /// direction (``opposes``), else +1.
+    public func sign(forRole role: String) -> Double { opposes.contains(role) ? -1 : 1 }
 }
 
 /// Named economic concepts mapped to FRED series, used by hypothesis specifications to ask
@@ -112,6 +137,8 @@ public struct ProxyRegistry: Sendable, Hashable {
             if let v = fields["frequency"] {
                 proxy.frequency = try Self.parse(v, proxy: name, source: source, Frequency.init(code:))
             }
+            if let v = fields["higher_means"] { proxy.higherMeans = v }
+            if let v = fields["opposes"] { proxy.opposes = Self.roleList(v) }
             copy.entries[name] = proxy
         }
         let additions = try top["additions"].map { try Self.object($0, at: "'additions'", source: source) } ?? [:]
@@ -135,12 +162,18 @@ public struct ProxyRegistry: Sendable, Hashable {
                 transform: try Self.parse(
                     fields["transform"] ?? "level", proxy: name, source: source, Transform.init(parsing:)),
                 description: fields["description"] ?? "",
-                frequency: try Self.parse(frequency, proxy: name, source: source, Frequency.init(code:)))
+                frequency: try Self.parse(frequency, proxy: name, source: source, Frequency.init(code:)),
+                higherMeans: fields["higher_means"] ?? "", opposes: Self.roleList(fields["opposes"] ?? ""))
         }
         return copy
     }
 
-    private static let entryKeys = ["description", "frequency", "series_id", "transform"]
+    private static let entryKeys = ["description", "frequency", "higher_means", "opposes", "series_id", "transform"]
+
+    /// `"confidence, dollar"` → the role names.
+    private static func roleList(_ text: String) -> Set<String> {
+        Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
 
     private static func object(_ value: Any, at place: String, source: String) throws -> [String: Any] {
         guard let dict = value as? [String: Any] else {
@@ -207,9 +240,17 @@ extension ProxyRegistry {
     /// | `cpi_all_items` | CPIAUCSL | m | yoy_pct_change |
     /// | `pce_price_index` | PCEPI | m | yoy_pct_change |
     /// | `foreign_treasury_holdings` | FDHBFIN | q | log |
+    ///
+    /// Directions (``Proxy/higherMeans``, ``Proxy/opposes``): the financial stress index and
+    /// corporate bond spreads rise as confidence falls (they oppose `confidence`); the broad
+    /// trade-weighted dollar index rises as the dollar strengthens, against the `dollar` role's
+    /// direction (more dollars per euro: a weaker dollar).
     public static let defaults: ProxyRegistry = {
         func p(_ name: String, _ id: String, _ f: Frequency, _ t: Transform, _ d: String) -> Proxy {
-            Proxy(name: name, seriesID: id, transform: t, description: d, frequency: f)
+            let (higher, opposes) = directions[name] ?? ("", [])
+            return Proxy(
+                name: name, seriesID: id, transform: t, description: d, frequency: f, higherMeans: higher,
+                opposes: opposes)
         }
         let all = [
             p(
@@ -247,4 +288,26 @@ extension ProxyRegistry {
         guard let registry = try? ProxyRegistry(all) else { preconditionFailure("duplicate default proxy") }
         return registry
     }()
+}
+
+extension ProxyRegistry {
+    /// What a higher value of each default proxy means, and the roles it runs against.
+    static let directions: [String: (String, Set<String>)] = [
+        "fed_total_assets": ("a larger Federal Reserve balance sheet", []),
+        "monetary_base": ("a larger monetary base", []),
+        "ten_year_yield": ("a higher 10-year Treasury yield", []),
+        "consumer_confidence": ("more consumer confidence", []),
+        "financial_stress_index": ("more financial stress", ["confidence"]),
+        "federal_interest_payments": ("larger federal interest payments", []),
+        "gdp": ("higher nominal GDP", []),
+        "private_fixed_investment": ("more private nonresidential investment", []),
+        "equipment_investment": ("more equipment investment", []),
+        "corporate_bond_spreads": ("wider corporate bond spreads", ["confidence"]),
+        "fed_funds": ("a higher federal funds rate", []),
+        "trade_weighted_dollar": ("a stronger dollar", ["dollar"]),
+        "eur_usd_rate": ("more dollars per euro: a weaker dollar", []),
+        "cpi_all_items": ("higher consumer prices", []),
+        "pce_price_index": ("higher PCE prices", []),
+        "foreign_treasury_holdings": ("more foreign holdings of Treasury debt", []),
+    ]
 }

@@ -40,7 +40,7 @@ extension HypothesisRunner {
         let spec = LocalProjectionSpecification(
             horizons: c.lpHorizons, lags: c.lpLags, response: c.lpResponse, levels: [c.confidenceLevel])
         let data = try await HypothesisData.build(
-            .h2, configuration: c, source: source, presample: spec.firstObservation)
+            .h2, configuration: c, source: source, presample: Self.presample(.h2, c))
         try Task.checkCancellation()
         let context = EstimationContext(hypothesis: .h2, data: data, model: "local projections")
         let response = SeriesRole.investment.rawValue
@@ -127,6 +127,7 @@ extension HypothesisRunner {
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance, dataVintage: data.vintage,
             warnings: warnings, summary: "")
         result.summary = Summaries.h2(result, section)
+        result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result
     }
 

@@ -33,8 +33,7 @@ extension HypothesisRunner {
     {
         let c = configuration
         progress?(HypothesisProgress(hypothesis: .h3, fraction: 0, message: "loading data"))
-        let baseOrder = c.varLagSelection == .fixed ? c.varLags : c.varMaxLags
-        let presample = baseOrder + (c.enableRobustnessTests ? 1 : 0)
+        let presample = Self.presample(.h3, c)
         let data = try await HypothesisData.build(.h3, configuration: c, source: source, presample: presample)
         try Task.checkCancellation()
         let context = EstimationContext(hypothesis: .h3, data: data, model: "VAR")
@@ -139,6 +138,7 @@ extension HypothesisRunner {
             vectorAutoregression: section, robustness: robustness, provenance: data.provenance,
             dataVintage: data.vintage, warnings: warnings, summary: "")
         result.summary = Summaries.h3(result, section)
+        result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result
     }
 

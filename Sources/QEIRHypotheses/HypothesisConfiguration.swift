@@ -124,6 +124,8 @@ public struct HypothesisConfiguration: Sendable, Hashable {
     public var transforms: [SeriesRole: StationarityTransform] = HypothesisConfiguration.defaultTransforms
     /// Stationarity transforms of instrument series that are not roles, by their text form.
     public var seriesTransforms: [String: StationarityTransform] = [:]
+    /// Quarters (their first days) every hypothesis drops from its estimation sample (`exclude_dates`).
+    public var excludedQuarters: [SeriesDate] = []
     /// Aggregation to quarterly per role.
     public var aggregation: [SeriesRole: Aggregation] = HypothesisConfiguration.defaultAggregation
     /// Unknown keys and other remarks found while parsing.
@@ -147,7 +149,8 @@ public struct HypothesisConfiguration: Sendable, Hashable {
 
     /// Every key the configuration understands.
     public static let knownKeys: [String] = [
-        "aggregation", "bootstrap_iterations", "confidence_level", "enable_robustness_tests", "gdp_proxy",
+        "aggregation", "bootstrap_iterations", "confidence_level", "enable_robustness_tests", "exclude_dates",
+        "gdp_proxy",
         "h1_confidence_proxy", "h1_covariance", "h1_test_statistic", "h1_threshold_proxy", "h1_yield_proxy",
         "h2_distortion_proxy", "h2_instruments", "h2_investment_proxy", "h2_rate_channel_proxy",
         "h3_dollar_proxy", "h3_foreign_holdings_proxy", "h3_inflation_proxy", "hypotheses", "irf_horizons",
@@ -278,6 +281,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
                 aggregation[role] = try Reader.choice(map[key]!, path: path, Aggregation.self)
             }
         }
+        try applyExclusions(reader)
         if !preset { try validateInstruments() }
     }
 
@@ -385,7 +389,27 @@ public struct HypothesisConfiguration: Sendable, Hashable {
         if let period {
             out["period"] = .array([.string(period.start.description), .string(period.end.description)])
         }
+        out["exclude_dates"] = .array(excludedQuarters.map { .string(Summaries.quarter($0)) })
         return out
+    }
+
+    /// What the specification's preset changes from the `"default"` specification, in one
+    /// sentence naming every series it swaps (only the preset values still in effect, i.e. not
+    /// overridden by the configuration); `nil` for a specification without a preset.
+    public var presetNote: String? {
+        let preset = Self.presetKeys(for: specification)
+        let changes = preset.keys.sorted().compactMap { key -> String? in
+            guard case .string(let value) = preset[key]!, resolved[key] == .string(value) else { return nil }
+            let base = Self(specification: "default").resolved[key].flatMap { v -> String? in
+                if case .string(let s) = v { return s }
+                return nil
+            }
+            return "\(key) \(base ?? "?") → \(value)"
+        }
+        guard !changes.isEmpty else { return nil }
+        return "Specification '\(specification)' is a preset: it changes \(changes.count) series from the default "
+            + "specification (\(changes.joined(separator: "; "))); every other setting is the default's. A difference "
+            + "between the two specifications mixes these changes."
     }
 
     /// The test statistic H1 uses.

@@ -32,9 +32,15 @@ public struct ColumnProvenance: Sendable, Hashable, Codable {
     public var construction: String
     /// The source's own provenance line (origin, snapshot end or vintage, range).
     public var sourceLine: String?
+    /// What a higher value of the column means (`higher = more confidence`), for a role.
+    public var direction: String? = nil
+    /// Whether the series entered negated to match the role's direction (a stress index for
+    /// confidence, `-UNRATE` for consumer confidence).
+    public var negated: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
-        case column, reference, title, units, origin, match, note, aggregation, transform, construction
+        case column, reference, title, units, origin, match, note, aggregation, transform, construction, direction,
+            negated
         case seriesID = "series_id"
         case nativeFrequency = "native_frequency"
         case sourceLine = "source_line"
@@ -49,12 +55,15 @@ public struct DocumentedSubstitute: Sendable, Hashable {
     public var sign: Double
     /// Why it stands in and how it differs; recorded in the provenance and the warnings.
     public var note: String
+    /// What a higher value means once the sign is applied (`less unemployment`).
+    public var higherMeans: String
 
     /// Creates a substitute.
-    public init(seriesID: String, sign: Double, note: String) {
+    public init(seriesID: String, sign: Double, note: String, higherMeans: String = "") {
         self.seriesID = seriesID
         self.sign = sign
         self.note = note
+        self.higherMeans = higherMeans
     }
 }
 
@@ -112,15 +121,37 @@ public struct HypothesisData: Sendable, Hashable {
         try dataset.column(column).map { $0! }
     }
 
+    /// The rows (positions in ``dataset``, presample included) of the estimation sample whose
+    /// quarter is in `quarters` (``HypothesisConfiguration/excludedQuarters``).
+    public func excludedRows(_ quarters: [SeriesDate]) -> Set<Int> {
+        let wanted = Set(quarters)
+        return Set((presampleRows..<dataset.rowCount).filter { wanted.contains(dataset.dates[$0]) })
+    }
+
+    /// The warning that says which quarters `exclude_dates` dropped from this hypothesis' sample
+    /// (and which it names that lie outside the sample), or `nil` when it names none.
+    public func exclusionWarning(_ quarters: [SeriesDate]) -> String? {
+        guard !quarters.isEmpty else { return nil }
+        let rows = excludedRows(quarters).sorted()
+        let dropped = rows.map { Summaries.quarter(dataset.dates[$0]) }
+        let outside = quarters.filter { q in !rows.contains { dataset.dates[$0] == q } }.map(Summaries.quarter)
+        var text = "\(hypothesis): exclude_dates drops \(dropped.isEmpty ? "no quarter" : dropped.joined(separator: ", "))"
+            + " from the estimation sample (\(sampleSize - rows.count) of \(sampleSize) quarters remain)"
+        if !outside.isEmpty {
+            let shown = outside.count > 8 ? outside.prefix(8).joined(separator: ", ") + ", …" : outside.joined(separator: ", ")
+            text += "; \(outside.count) listed quarter\(outside.count == 1 ? " lies" : "s lie") outside it (\(shown))"
+        }
+        return text + "."
+    }
+
     /// The data as CSV: a `date` column (first day of the quarter), then the columns, full
     /// precision; presample rows included.
     public func csv() -> String {
-        var lines = [(["date"] + columns).joined(separator: ",")]
         let cols = columns.map { (try? dataset.column($0)) ?? [] }
-        for (i, date) in dataset.dates.enumerated() {
-            lines.append(([date.description] + cols.map { $0[i].map { "\($0)" } ?? "" }).joined(separator: ","))
+        let rows = dataset.dates.indices.map { i in
+            [dataset.dates[i].description] + cols.map { CSVText.number(i < $0.count ? $0[i] : nil) }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return CSVText.make(header: ["date"] + columns, rows: rows)
     }
 
     /// The data as a ``QEIRData/DataTable`` (the CSV of ``csv()``), for the column-name based
@@ -138,7 +169,8 @@ public struct HypothesisData: Sendable, Hashable {
             seriesID: "UNRATE", sign: -1,
             note: "The snapshot has no consumer sentiment index (FRED UMCSENT); the unemployment rate with its sign "
                 + "reversed (-UNRATE, percent, quarterly mean) stands in, because sentiment moves inversely "
-                + "with unemployment. Its scale and timing differ from a sentiment index.")
+                + "with unemployment. Its scale and timing differ from a sentiment index.",
+            higherMeans: "less unemployment")
     ]
 
     /// Builds the data of `hypothesis`.
@@ -213,6 +245,7 @@ private struct Builder {
             return nil
         }
         var sign = 1.0
+        var substituteMeaning = ""
         var match: String? = nil
         var note: String? = nil
         let loaded: LoadedSeries
@@ -239,17 +272,31 @@ private struct Builder {
             }
             loaded = try await load(.series(substitute.seriesID), role: role, key: key)
             sign = substitute.sign
+            substituteMeaning = substitute.higherMeans
             match = "hypothesis_substitute"
             note = substitute.note
             warnings.append("\(hypothesis): \(role) uses a substitute for '\(name)': \(substitute.note)")
         }
         var series = try quarterly(loaded, role: role)
         var construction = "\(loaded.seriesID) (\(describeAggregation(loaded, role: role)), \(loaded.units))"
+        var negation: String? = nil
         if sign != 1 {
             series = try Series(
                 name: series.name, frequency: .quarterly, dates: series.dates,
                 values: series.values.map { $0.map { -$0 } })
             construction = "-" + construction
+            negation = "\(loaded.seriesID), negated: higher = \(substituteMeaning)"
+        }
+        // A proxy running against the role's direction enters negated, after its transform
+        // (a log or growth transform needs the series' own sign).
+        var orientation = 1.0
+        if case .proxy(let name) = reference, match != "hypothesis_substitute",
+            let proxy = try? ProxyRegistry.defaults.proxy(named: name)
+        {
+            orientation = proxy.sign(forRole: role.rawValue)
+            if orientation != 1 {
+                negation = "\(loaded.seriesID), negated: higher = \(Self.opposite(proxy.higherMeans))"
+            }
         }
         if role == .qeIntensity || role == .fiscalBurden {
             let (ratio, gdpText) = try await percentOfGDP(series, loaded: loaded, role: role)
@@ -269,13 +316,23 @@ private struct Builder {
                 })
         }
         construction += transform == .level ? "" : ", then \(transform)"
-        provenance.append(
-            ColumnProvenance(
-                column: role.rawValue, reference: reference.description, seriesID: loaded.seriesID,
-                title: loaded.title, units: loaded.units, origin: loaded.origin, match: match ?? loaded.match,
-                note: note ?? loaded.note, nativeFrequency: loaded.series.frequency.name,
-                aggregation: aggregationLabel(loaded, role: role), transform: transform.rawValue,
-                construction: construction, sourceLine: loaded.provenance))
+        if orientation != 1 {
+            series = try Series(
+                name: series.name, frequency: .quarterly, dates: series.dates,
+                values: series.values.map { $0.map { -$0 } })
+            construction += ", negated"
+            warnings.append(
+                "\(hypothesis): \(role) = \(negation ?? reference.description) (the role reads higher = \(role.higherMeans)).")
+        }
+        var record = ColumnProvenance(
+            column: role.rawValue, reference: reference.description, seriesID: loaded.seriesID,
+            title: loaded.title, units: loaded.units, origin: loaded.origin, match: match ?? loaded.match,
+            note: note ?? loaded.note, nativeFrequency: loaded.series.frequency.name,
+            aggregation: aggregationLabel(loaded, role: role), transform: transform.rawValue,
+            construction: construction, sourceLine: loaded.provenance)
+        record.direction = "higher = \(role.higherMeans)" + (negation.map { " (\($0))" } ?? "")
+        record.negated = sign * orientation != 1
+        provenance.append(record)
         return series
     }
 
@@ -341,6 +398,17 @@ private struct Builder {
             .dataUnavailable, "\(what) '\(reference)' (\(key)) cannot be loaded: \(error.message) \(advice).",
             context: ["key": key, "reference": reference.description, "role": role?.rawValue ?? "instrument"]
                 .merging(error.context) { a, _ in a })
+    }
+
+    /// The opposite of a "higher means" phrase: `more financial stress` → `less financial stress`,
+    /// `a stronger dollar` → `a weaker dollar`, `wider corporate bond spreads` → `narrower …`.
+    static func opposite(_ text: String) -> String {
+        let pairs = [
+            ("more ", "less "), ("a larger ", "a smaller "), ("larger ", "smaller "), ("a stronger ", "a weaker "),
+            ("a weaker ", "a stronger "), ("wider ", "narrower "), ("a higher ", "a lower "), ("higher ", "lower "),
+        ]
+        for (from, to) in pairs where text.hasPrefix(from) { return to + text.dropFirst(from.count) }
+        return "less of: " + text
     }
 
     // MARK: Calendar

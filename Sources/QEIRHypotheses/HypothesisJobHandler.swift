@@ -119,8 +119,9 @@ public enum HypothesisJobs {
 
 /// Runs `"hypothesis"` jobs: decodes the ``HypothesisJobPayload``, runs the configured
 /// hypotheses on the data source, reports progress, and returns the ``HypothesisJobResult``
-/// as the job's result, with `result.json` (the same result, written by ``HypothesisJobResult/jsonData()``)
-/// and `summary.txt` as files.
+/// as the job's result, with `result.json` (the same result, written by ``HypothesisJobResult/jsonData()``),
+/// `summary.txt` and, per hypothesis, the table it estimated on (`data/h1.csv`…, see
+/// ``EstimationData``) as files; the manifest lists each file with its content hash.
 ///
 /// ```swift
 /// let source = try EmbeddedSeriesSource()
@@ -164,9 +165,13 @@ public struct HypothesisJobHandler: JobHandler {
                 if !provenance.contains(line) { provenance.append(line) }
             }
         }
+        var files = ["result.json": json, "summary.txt": Data(result.summary.utf8)]
+        for r in result.results {
+            if let table = r.estimationData { files[table.fileName] = Data(table.csv().utf8) }
+        }
         return JobOutput(
             result: try result.configValue(),
-            files: ["result.json": json, "summary.txt": Data(result.summary.utf8)], provenance: provenance,
+            files: files, provenance: provenance,
             versions: ["qeir-hypotheses": QEIRHypothesesVersion.current, "data": result.dataVintage])
     }
 
@@ -186,6 +191,7 @@ public struct HypothesisJobHandler: JobHandler {
         var configuration = try payload.hypothesisConfiguration()
         configuration.seed = configuration.effectiveSeed(jobSeed: jobSeed)
         var warnings = configuration.warnings.map(\.description)
+        if let note = configuration.presetNote { warnings.append(note) }
         let vintage = runner.source.vintage
         if let declaredVintage, declaredVintage != vintage {
             warnings.append(

@@ -346,6 +346,9 @@ public struct HypothesisResult: Sendable, Hashable, Codable {
     public var warnings: [String]
     /// A short human summary.
     public var summary: String
+    /// The aligned table the estimators saw (written as `data/h<N>.csv`, not part of
+    /// `result.json`); `nil` for a result read back from JSON.
+    public var estimationData: EstimationData? = nil
 
     enum CodingKeys: String, CodingKey {
         case hypothesis, title, model, specification, nobs, seed, estimates, headline, threshold, robustness,

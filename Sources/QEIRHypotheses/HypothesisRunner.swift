@@ -114,13 +114,19 @@ public struct HypothesisRunner: Sendable {
     {
         let c = configuration
         progress?(HypothesisProgress(hypothesis: .h1, fraction: 0, message: "loading data"))
-        let data = try await HypothesisData.build(.h1, configuration: c, source: source, presample: 0)
+        let data = try await HypothesisData.build(.h1, configuration: c, source: source, presample: Self.presample(.h1, c))
         try Task.checkCancellation()
         let context = EstimationContext(hypothesis: .h1, data: data, model: "threshold regression")
-        let y = try data.values(SeriesRole.yield.rawValue)
-        let q = try data.values(SeriesRole.fiscalBurden.rawValue)
+        // exclude_dates: H1 has no lags, so an excluded quarter's row simply leaves the sample.
+        let dropped = data.excludedRows(c.excludedQuarters)
+        func kept(_ column: String) throws -> [Double] {
+            let values = try data.values(column)
+            return dropped.isEmpty ? values : values.indices.filter { !dropped.contains($0) }.map { values[$0] }
+        }
+        let y = try kept(SeriesRole.yield.rawValue)
+        let q = try kept(SeriesRole.fiscalBurden.rawValue)
         let names = [SeriesRole.qeIntensity.rawValue, SeriesRole.confidence.rawValue, "qe_x_confidence"]
-        let design = try DesignMatrix(columns: try names.map { ($0, try data.values($0)) })
+        let design = try DesignMatrix(columns: try names.map { ($0, try kept($0)) })
         let options = ThresholdOptions(
             trim: c.thresholdTrim, covariance: c.thresholdCovariance, confidence: c.confidenceLevel)
         let (model, fit) = try context.wrap {
@@ -225,11 +231,35 @@ public struct HypothesisRunner: Sendable {
             estimates: linearEstimates, headline: headline, threshold: section, localProjections: nil,
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance,
             dataVintage: data.vintage, warnings: data.warnings, summary: "")
+        if let note = data.exclusionWarning(c.excludedQuarters) { result.warnings.append(note) }
         result.summary = Summaries.h1(result, section)
+        result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result
     }
 
     // MARK: Helpers
+
+    /// The quarters before the period that `hypothesis` keeps for its lags: none for H1, the
+    /// local projections' first observation for H2, the largest VAR order considered (plus one
+    /// for the robustness VAR) for H3. One rule for the runners and ``estimationData(_:_:)``.
+    static func presample(_ hypothesis: Hypothesis, _ c: HypothesisConfiguration) -> Int {
+        switch hypothesis {
+        case .h1: 0
+        case .h2: LocalProjectionSpecification(horizons: c.lpHorizons, lags: c.lpLags, response: c.lpResponse).firstObservation
+        case .h3: (c.varLagSelection == .fixed ? c.varLags : c.varMaxLags) + (c.enableRobustnessTests ? 1 : 0)
+        }
+    }
+
+    /// The aligned table `hypothesis` estimates on for `configuration`, built exactly as
+    /// ``run(_:_:progress:)`` builds it (the same presample), without estimating anything.
+    /// - Throws: as ``HypothesisData/build(_:configuration:source:presample:)``.
+    public func estimationData(_ hypothesis: Hypothesis, _ configuration: HypothesisConfiguration) async throws
+        -> EstimationData
+    {
+        let data = try await HypothesisData.build(
+            hypothesis, configuration: configuration, source: source, presample: Self.presample(hypothesis, configuration))
+        return EstimationData(data, excluded: configuration.excludedQuarters)
+    }
 
     /// A coefficient with a t statistic on `df` degrees of freedom and its interval at `level`.
     static func tEstimate(name: String, estimate: Double, standardError: Double, df: Double, level: Double) -> Estimate

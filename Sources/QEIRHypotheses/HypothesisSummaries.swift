@@ -29,9 +29,31 @@ enum Summaries {
         for p in r.provenance {
             var line = "    \(p.column): \(p.construction)"
             if let match = p.match, match != "exact" { line += " [\(match)]" }
+            if let units = units(p) { line += "; in \(units)" }
+            if let direction = p.direction { line += "; \(direction)" }
             lines.append(line)
         }
         return lines + r.warnings.map { "  Note: \($0)" }
+    }
+
+    /// The units of a column as estimated: the source's units after the role's transform
+    /// (`percent of GDP` → `percentage points of GDP per quarter` after `diff`).
+    static func units(_ p: ColumnProvenance) -> String? {
+        guard p.origin != "computed", p.origin != "omitted" else { return nil }
+        let base =
+            p.column == SeriesRole.qeIntensity.rawValue || p.column == SeriesRole.fiscalBurden.rawValue
+            ? "percent of GDP" : (p.units ?? "source units")
+        switch p.transform {
+        case "level": return base
+        case "diff":
+            return base.lowercased().hasPrefix("percent") ? "percentage-point change per quarter (\(base))"
+                : "change per quarter (\(base))"
+        case "log": return "log of \(base)"
+        case "log_diff": return "percent per quarter (100 × log difference)"
+        case "pct_change": return "percent change per quarter"
+        case "yoy_pct_change": return "percent change over four quarters"
+        default: return nil
+        }
     }
 
     static func coefficientLine(_ e: Estimate?) -> String {

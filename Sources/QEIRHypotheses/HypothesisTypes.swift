@@ -61,6 +61,24 @@ public enum SeriesRole: String, Sendable, Hashable, Codable, CaseIterable, Compa
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
+    /// What a higher value of the role means, whatever proxy fills it: a proxy running the
+    /// other way (``QEIRData/Proxy/opposes``) enters negated, so results compare like with like
+    /// across specifications.
+    public var higherMeans: String {
+        switch self {
+        case .yield: "a higher long-term yield"
+        case .qeIntensity: "a larger central-bank balance sheet relative to GDP"
+        case .confidence: "more confidence"
+        case .fiscalBurden: "a heavier federal interest burden relative to GDP"
+        case .investment: "more investment"
+        case .distortion: "wider corporate bond spreads"
+        case .rateChannel: "a higher long-term rate"
+        case .foreignHoldings: "more foreign holdings of Treasury debt"
+        case .dollar: "a weaker dollar (more dollars per euro)"
+        case .inflation: "higher prices"
+        }
+    }
+
     /// The roles a hypothesis uses, in column order.
     public static func roles(of hypothesis: Hypothesis) -> [SeriesRole] {
         switch hypothesis {

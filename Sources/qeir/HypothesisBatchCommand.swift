@@ -198,6 +198,9 @@ struct HypothesisBatch: AsyncParsableCommand {
         print(
             "\(summary[.succeeded]) succeeded, \(summary[.failed]) failed, \(summary[.skipped]) skipped, \(summary[.cancelled]) cancelled\(summary.interrupted ? " (interrupted; --resume continues)" : "")"
         )
+        for record in try await jobStore.jobs(in: [.failed]) {
+            print("failed: \(record.id): \(record.lastError ?? "no reason recorded")")
+        }
         print("results: \(layout.jobs.path)")
         for url in result.reports + comparison
         where url.lastPathComponent.hasSuffix(".html") || url.lastPathComponent.hasPrefix("comparison.txt") {
@@ -397,15 +400,33 @@ struct HypothesisTest: AsyncParsableCommand {
             base = file.baseConfig.overlaid(with: file.specificationsConfig[specification] ?? .object([:]))
         }
         guard case .object(var members) = base else { throw ValidationError("base_config must be an object.") }
+        // The file's own configuration must be valid as written (its `hypotheses` entry
+        // included) before --hypothesis replaces that entry.
+        let label = config ?? "the configuration"
+        _ = try HypothesisTest.parsed(
+            HypothesisJobPayload(configuration: .object(members), period: parsedPeriod, specification: specification),
+            label: label)
         members["hypotheses"] = .array([.integer(chosen.rawValue)])
         let payload = HypothesisJobPayload(
             configuration: .object(members), period: parsedPeriod, specification: specification)
         let handler = HypothesisJobHandler(source: try EmbeddedSeriesSource())
-        let (result, _) = try await handler.execute(payload)
+        let result: HypothesisJobResult
+        do {
+            (result, _) = try await handler.execute(payload)
+        } catch let error as HypothesisError where error.code == .invalidConfiguration {
+            throw ValidationError("\(label): \(error.message)")
+        }
         switch format {
         case "json": FileHandle.standardOutput.write(try result.jsonData())
         case "text": print(result.summary, terminator: "")
         default: throw ValidationError("--format must be text or json.")
+        }
+    }
+
+    /// The payload's configuration, or a usage error (exit 2) naming `label` and the JSON path.
+    static func parsed(_ payload: HypothesisJobPayload, label: String) throws -> HypothesisConfiguration {
+        do { return try payload.hypothesisConfiguration() } catch let error as HypothesisError {
+            throw ValidationError("\(label): \(error.message)")
         }
     }
 }

@@ -4,5 +4,5 @@ import ArgumentParser
 struct HypothesisCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hypothesis", abstract: "Run the QE hypotheses in batches and manage batch output.",
-        subcommands: [HypothesisBatch.self, BatchManage.self, HypothesisTest.self])
+        subcommands: [HypothesisBatch.self, BatchManage.self, HypothesisTest.self, HypothesisDataCommand.self])
 }

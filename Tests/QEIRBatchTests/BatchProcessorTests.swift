@@ -379,6 +379,10 @@ struct BatchProcessorTests: ProcessorFixtures {
         #expect(manifest.versions["qeir-batch"] != nil)
         #expect(manifest.payload == ["x": 1])
         #expect(manifest.contentHash.hasPrefix("sha256:"))
+        // Every kept file with the hash of its bytes as written (before compression); the
+        // removed intermediate is not listed.
+        #expect(Set(manifest.files.keys) == ["result.json", "table.csv"])
+        #expect(manifest.files["table.csv"] == ContentHash.of(data: Data("a,b\n1,2\n".utf8)))
         let all = await events.value
         #expect(all.contains { $0.kind == .progress(fraction: 0.5, message: "half") })
 

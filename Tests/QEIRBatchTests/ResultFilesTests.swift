@@ -54,23 +54,63 @@ struct ResultFilesTests {
         (".", "Result file name '.' names a directory; use a plain file name inside the job directory."),
         (
             "../escape.csv",
-            "Result file name '../escape.csv' contains '/'; use a plain file name inside the job directory."
+            "Result file path '../escape.csv' has the component '..', which is not a plain name; use names such as "
+                + "data/h1.csv inside the job directory."
         ),
-        ("a/b", "Result file name 'a/b' contains '/'; use a plain file name inside the job directory."),
+        (
+            "/etc/passwd",
+            "Result file path '/etc/passwd' has the component '', which is not a plain name; use names such as "
+                + "data/h1.csv inside the job directory."
+        ),
+        (
+            "data//h1.csv",
+            "Result file path 'data//h1.csv' has the component '', which is not a plain name; use names such as "
+                + "data/h1.csv inside the job directory."
+        ),
+        (
+            "data/",
+            "Result file path 'data/' has the component '', which is not a plain name; use names such as "
+                + "data/h1.csv inside the job directory."
+        ),
     ])
     func rejectsBadNames(_ name: String, _ expected: String) throws {
         defer { try? FileManager.default.removeItem(at: base) }
         #expect(message { () throws(BatchError) in try files.writeAtomically(Data(), to: name, job: job) } == expected)
-        #expect(
-            message { () throws(BatchError) in
-                try files.cleanupIntermediates(["ok.tmp", name], job: job, succeeded: true)
-            } == expected)
         do {
             try files.writeAtomically(Data(), to: name, job: job)
         } catch {
             #expect(error.code == .invalidResultName)
             #expect(error.context == ["name": name])
         }
+    }
+
+    @Test(arguments: [
+        ("", "Result file name '' is empty; use a plain file name inside the job directory."),
+        ("..", "Result file name '..' names a directory; use a plain file name inside the job directory."),
+        (
+            "../escape.csv",
+            "Result file name '../escape.csv' contains '/'; use a plain file name inside the job directory."
+        ),
+        ("a/b", "Result file name 'a/b' contains '/'; use a plain file name inside the job directory."),
+    ])
+    func cleanupRejectsNonPlainNames(_ name: String, _ expected: String) throws {
+        defer { try? FileManager.default.removeItem(at: base) }
+        #expect(
+            message { () throws(BatchError) in
+                try files.cleanupIntermediates(["ok.tmp", name], job: job, succeeded: true)
+            } == expected)
+    }
+
+    @Test func writesIntoSubdirectoriesOfTheJobDirectory() throws {
+        defer { try? FileManager.default.removeItem(at: base) }
+        let url = try files.writeAtomically(Data("date,x\n".utf8), to: "data/h1.csv", job: job)
+        let directory = try files.directory(for: job)
+        #expect(url.standardizedFileURL == directory.appendingPathComponent("data/h1.csv").standardizedFileURL)
+        #expect(try String(contentsOf: url, encoding: .utf8) == "date,x\n")
+        #expect(try names(in: directory.appendingPathComponent("data")) == ["h1.csv"])
+        try files.writeAtomically(Data("date,y\n".utf8), to: "data/h1.csv", job: job)
+        #expect(try String(contentsOf: url, encoding: .utf8) == "date,y\n")
+        #expect(try names(in: directory) == ["data"])
     }
 
     @Test func manifestRoundTripsWithSortedKeysAndISODates() throws {
@@ -82,12 +122,15 @@ struct ResultFilesTests {
             finishedAt: Date(timeIntervalSince1970: 1_700_000_060),
             versions: ["qeir": "0.1.0", "fred": "2024-01-01"], provenance: ["FRED:GDP", "FRED:WALCL"],
             seed: 42)
+        var withFiles = manifest
+        withFiles.files = ["result.json": ContentHash.of(data: Data("{}".utf8))]
+        #expect(withFiles.files["result.json"] == "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
         let url = try files.writeManifest(manifest, job: job)
         #expect(url.lastPathComponent == "manifest.json")
         #expect(try files.readManifest(job: job) == manifest)
         let text = try String(contentsOf: url, encoding: .utf8)
         #expect(text.contains("\"started_at\" : \"2023-11-14T22:13:20Z\""))
-        let keys = ["attempts", "content_hash", "finished_at", "job_id", "payload", "provenance", "seed"]
+        let keys = ["attempts", "content_hash", "files", "finished_at", "job_id", "payload", "provenance", "seed"]
         let positions = keys.compactMap { text.range(of: "\"\($0)\"")?.lowerBound }
         #expect(positions.count == keys.count)
         #expect(positions == positions.sorted())

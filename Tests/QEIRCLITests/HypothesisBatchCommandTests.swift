@@ -62,6 +62,18 @@ struct HypothesisBatchCommandTests {
         let report = try String(contentsOf: output.appendingPathComponent("reports/report.json"), encoding: .utf8)
         #expect(report.contains("hypothesis_default_20080101_20151231"))
 
+        // `hypothesis data` prints exactly the table the job wrote as data/h2.csv.
+        let written = try String(
+            contentsOf: output.appendingPathComponent("jobs/hypothesis_default_20160101_20220930/data/h2.csv"),
+            encoding: .utf8)
+        let printed = try await qeir([
+            "hypothesis", "data", "--config", config.path, "--period", "2016-01-01:2022-09-30", "--specification",
+            "default", "--hypothesis", "2",
+        ])
+        #expect(printed.status == 0, "stderr: \(printed.stderr)")
+        #expect(printed.stdout == written)
+        #expect(written.hasPrefix("date,investment,qe_intensity,distortion,rate_channel"))
+
         let list = try await qeir([
             "hypothesis", "batch-manage", "list", "--output", output.path, "--status", "succeeded",
         ])
@@ -197,6 +209,19 @@ struct HypothesisBatchCommandTests {
         ])
         #expect(run.status == 2)
         #expect(run.stderr.contains("confidence_level"))
+        // `hypothesis test` and `hypothesis data`: configuration errors exit 2 too.
+        let badHypotheses = try directory.write(
+            #"{"base_config": {"hypotheses": [4]}, "periods": [["2008-01-01", "2015-12-31"]]}"#, to: "h.json")
+        for arguments in [
+            ["hypothesis", "test", "--hypothesis", "1", "--config", bad.path],
+            ["hypothesis", "test", "--hypothesis", "2", "--config", badHypotheses.path],
+            ["hypothesis", "data", "--hypothesis", "1", "--period", "2008-2015", "--config", bad.path],
+        ] {
+            let refused = try await qeir(arguments)
+            #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
+        }
+        let refused = try await qeir(["hypothesis", "test", "--hypothesis", "2", "--config", badHypotheses.path])
+        #expect(refused.stderr.contains("hypotheses[0]: expected 1, 2 or 3, found 4"))
         let seed = try await qeir(["config", "create", "--template", "batch"])
         let file = try directory.write(seed.stdout, to: "seed.json")
         let valid = try await qeir(["config", "validate", file.path])

@@ -595,6 +595,14 @@ struct HypothesisBatchTests {
             let text = try String(contentsOf: folder.appendingPathComponent("summary.txt"), encoding: .utf8)
             #expect(text == result.summary && text.contains("H1 — ") && text.contains("H3 — "))
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("manifest.json").path))
+            // Each hypothesis' estimation table, listed in the manifest with its hash.
+            let manifest = try ResultFiles(baseDirectory: directory.url).readManifest(job: job.id)
+            for n in 1...3 {
+                let table = try Data(contentsOf: folder.appendingPathComponent("data/h\(n).csv"))
+                #expect(manifest.files["data/h\(n).csv"] == ContentHash.of(data: table))
+                #expect(String(decoding: table, as: UTF8.self).hasPrefix("date,"))
+            }
+            #expect(manifest.files["result.json"] == ContentHash.of(data: json))
             results.append(result)
         }
         let table = RobustnessTable(results: results)
