@@ -75,6 +75,7 @@ let package = Package(
             dependencies: ["QEIRStats", "QEIRData", "QEIRHypotheses", "QEIRPostgres", argumentParser, logging]),
         .executableTarget(
             name: "threshold-montecarlo", dependencies: ["QEIRStats"], path: "Examples/ThresholdMonteCarlo"),
+        .executableTarget(name: "lp-montecarlo", dependencies: ["QEIRStats"], path: "Examples/LPMonteCarlo"),
         .executableTarget(
             name: "example-batch-automation", dependencies: ["QEIRBatch", "QEIRHypotheses"],
             path: "Examples/BatchAutomation"),

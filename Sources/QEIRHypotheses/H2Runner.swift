@@ -13,9 +13,13 @@ extension HypothesisRunner {
     ///
     /// with z the `lp_response` transformation of investment growth (`cumulative`: Σ_{i≤h}
     /// investmentₜ₊ᵢ, the cumulative percent change of the investment level). β_h is the
-    /// response; standard errors are Newey–West HAC with h + 1 lags; bands are β̂_h ± c·SE at
-    /// `confidence_level`. The LP-IV variant (Stock & Watson 2018, *Economic Journal* 128,
-    /// 917–948; Ramey 2016, *Handbook of Macroeconomics* 2, ch. 2) estimates each horizon by
+    /// response; its inference is `lp_inference` (default lag-augmented LP: one more lag of every
+    /// variable, qe_intensity included, HC3 standard errors and t(n − k), Montiel Olea &
+    /// Plagborg-Møller 2021, *Econometrica* 89(4), 1789–1823; or EWC, Newey–West fixed-b, or the
+    /// former Newey–West with h + 1 lags and normal critical values — see ``LPInference``);
+    /// bands are β̂_h ± c·SE at `confidence_level`, every point labelled with its inference,
+    /// and horizons with fewer than 10 residual degrees of freedom are warned. The LP-IV variant
+    /// (Stock & Watson 2018, *Economic Journal* 128, 917–948; Ramey 2016, *Handbook of Macroeconomics* 2, ch. 2) estimates each horizon by
     /// 2SLS with `h2_instruments` as the excluded instruments of qe_intensityₜ and reports the
     /// first stage's F (HAC Wald / q), partial R², Kleibergen–Paap rk Wald F and Cragg–Donald
     /// F; horizons with F < 10 are flagged weak. Every date t lies in the period; lags reach into
@@ -37,8 +41,15 @@ extension HypothesisRunner {
     {
         let c = configuration
         progress?(HypothesisProgress(hypothesis: .h2, fraction: 0, message: "loading data"))
-        let spec = LocalProjectionSpecification(
+        var spec = LocalProjectionSpecification(
             horizons: c.lpHorizons, lags: c.lpLags, response: c.lpResponse, levels: [c.confidenceLevel])
+        // OLS projections use lp_inference. LP-IV inherits it unless it augments the shock's lags,
+        // which would duplicate H2's lagged-shock instruments; it then keeps HAC(h + 1), and the
+        // extra presample date lag augmentation needs is excluded so both samples start together.
+        var olsSpec = spec
+        olsSpec.inference = c.localProjectionInference
+        if !olsSpec.inference.augmentsLags { spec.inference = olsSpec.inference }
+        spec.excludedObservations = Set(spec.firstObservation..<olsSpec.firstObservation)
         let data = try await HypothesisData.build(
             .h2, configuration: c, source: source, presample: Self.presample(.h2, c))
         try Task.checkCancellation()
@@ -52,7 +63,8 @@ extension HypothesisRunner {
         let y = try data.values(response)
         let s = try data.values(shock)
         let ols = try context.wrap {
-            try LocalProjection(y: y, shock: s, controls: controls, yName: response, shockName: shock).estimate(spec)
+            try LocalProjection(y: y, shock: s, controls: controls, yName: response, shockName: shock)
+                .estimate(olsSpec)
         }
         progress?(HypothesisProgress(hypothesis: .h2, fraction: 0.4, message: "local projections estimated"))
         try Task.checkCancellation()
@@ -69,6 +81,7 @@ extension HypothesisRunner {
         let ivPoints = iv?.horizons.map { Self.point($0, level: c.confidenceLevel, shock: shock) } ?? []
         let weak = ivPoints.filter { ($0.firstStageF ?? .infinity) < 10 }.map(\.horizon)
         var warnings = data.warnings
+        warnings += ols.warnings.map { "H2 \($0.message)." }
         if !weak.isEmpty {
             warnings.append(
                 "H2: the LP-IV first-stage F is below 10 at horizon(s) \(weak.map(String.init).joined(separator: ", ")); "
@@ -76,12 +89,14 @@ extension HypothesisRunner {
         }
         let section = LocalProjectionSection(
             responseVariable: response, response: c.lpResponse.rawValue, shock: shock, controls: controlNames,
-            lags: c.lpLags, covariance: "Newey–West HAC with h + 1 lags (Bartlett)", ols: olsPoints,
+            lags: c.lpLags, covariance: Self.inferenceText(olsSpec, iv: spec.inference), ols: olsPoints,
             instruments: c.instruments.map(\.description), iv: ivPoints, weakInstrumentHorizons: weak)
         var robustness: [RobustnessCheck] = []
         if c.enableRobustnessTests {
-            var lagged = spec
+            var lagged = olsSpec
             lagged.shockLags = true
+            // Lag augmentation already includes the shock's lags: vary the inference instead.
+            if olsSpec.inference.augmentsLags { lagged.inference = .ewc() }
             let alt = try context.wrap {
                 try LocalProjection(y: y, shock: s, controls: controls, yName: response, shockName: shock)
                     .estimate(lagged)
@@ -89,7 +104,8 @@ extension HypothesisRunner {
             robustness.append(
                 RobustnessCheck(
                     name: "shock_lags",
-                    description: "local projections with lags 1…\(c.lpLags) of qe_intensity added as controls",
+                    description: "local projections with lags 1…\(c.lpLags) of qe_intensity added as controls"
+                        + (olsSpec.inference.augmentsLags ? ", EWC inference (lag augmentation already has them)" : ""),
                     estimates: alt.horizons.map {
                         let p = Self.point($0, level: c.confidenceLevel, shock: shock)
                         return Estimate(
@@ -119,26 +135,46 @@ extension HypothesisRunner {
         progress?(HypothesisProgress(hypothesis: .h2, fraction: 1, message: "done"))
         var result = HypothesisResult(
             hypothesis: .h2, title: Hypothesis.h2.title,
-            model: "local projections with HAC bands (Jordà 2005) and LP-IV (Stock & Watson 2018)",
+            model: "local projections (Jordà 2005) with \(Self.inferenceText(olsSpec, iv: nil)) and LP-IV "
+                + "(Stock & Watson 2018)",
             specification: c.specification, periodStart: c.period?.start.description,
             periodEnd: c.period?.end.description, sampleStart: data.sampleStart.description,
             sampleEnd: data.sampleEnd.description, nobs: data.sampleSize, confidenceLevel: c.confidenceLevel,
             seed: c.seed, estimates: estimates, headline: headline, threshold: nil, localProjections: section,
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance, dataVintage: data.vintage,
             warnings: warnings, summary: "")
-        result.summary = Summaries.h2(result, section)
+        result.localProjections?.inference = c.lpInference.rawValue
+        result.summary = Summaries.h2(result, result.localProjections ?? section)
         result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result
     }
 
     static func point(_ h: LPHorizon, level: Double, shock: String) -> LocalProjectionPoint {
         let band = h.band(level: level)
-        let j = h.regression.index(of: shock)
-        return LocalProjectionPoint(
+        var point = LocalProjectionPoint(
             horizon: h.horizon, nobs: h.nobs, coefficient: h.coefficient, standardError: h.standardError,
-            pValue: j.map { h.regression.pValues[$0] }.finite, lower: band?.lower ?? .nan, upper: band?.upper ?? .nan,
+            pValue: h.pValue.finite, lower: band?.lower ?? .nan, upper: band?.upper ?? .nan,
             firstStageF: h.firstStageF.finite, partialRSquared: h.firstStage?.partialRSquared.finite,
             kleibergenPaap: h.iv?.kleibergenPaap.finite, craggDonald: h.iv?.craggDonald.finite)
+        point.inference = h.inference.description
+        point.degreesOfFreedom = h.inference.degreesOfFreedom
+        return point
+    }
+
+    /// The section's covariance text: the OLS projections' inference (and LP-IV's when it differs).
+    static func inferenceText(_ spec: LocalProjectionSpecification, iv: LPInference?) -> String {
+        func text(_ inference: LPInference) -> String {
+            switch inference.method {
+            case .lagAugmented:
+                return "lag-augmented LP (p + 1 lags of every variable, qe_intensity included), HC3, t(n − k)"
+            case .ewc: return "EWC (B = ⌊0.41·n^{2/3}⌋ cosines), t(B)"
+            case .neweyWestFixedB:
+                return "Newey–West (S = ⌈1.3·n^{1/2}⌉, Bartlett) with Kiefer–Vogelsang fixed-b critical values"
+            case .hacHorizonPlusOne: return "Newey–West HAC with h + 1 lags (Bartlett), normal critical values"
+            }
+        }
+        guard let iv, iv != spec.inference else { return text(spec.inference) }
+        return "\(text(spec.inference)); LP-IV: \(text(iv))"
     }
 }
 

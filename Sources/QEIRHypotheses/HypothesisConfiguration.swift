@@ -36,6 +36,7 @@ public import QEIRStats
 /// | `lp_horizons` | 8 | quarters (horizons 0…H) |
 /// | `lp_lags` | 2 | quarters of lags of the response and controls |
 /// | `lp_response` | `cumulative` | `cumulative`, `level` or `difference` |
+/// | `lp_inference` | `lag_augmented` | `lag_augmented`, `ewc`, `newey_west_fixed_b` or `hac_h_plus_one` (H2's LP inference) |
 /// | `h3_foreign_holdings_proxy` | `foreign_treasury_holdings` | or `null` to leave it out |
 /// | `h3_dollar_proxy` | `eur_usd_rate` | H3's dollar |
 /// | `h3_inflation_proxy` | `cpi_all_items` (alternative: `pce_price_index`) | H3's price index |
@@ -104,6 +105,8 @@ public struct HypothesisConfiguration: Sendable, Hashable {
     public var lpLags = 2
     /// The projections' left-hand side.
     public var lpResponse: LPResponse = .cumulative
+    /// H2's local-projection inference (`lp_inference`; see ``LPInference``).
+    public var lpInference: LPInference.Method = .lagAugmented
 
     /// H3's foreign Treasury holdings; `nil` leaves the variable out.
     public var foreignHoldingsProxy: SeriesReference? = .proxy("foreign_treasury_holdings")
@@ -154,7 +157,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
         "h1_confidence_proxy", "h1_covariance", "h1_test_statistic", "h1_threshold_proxy", "h1_yield_proxy",
         "h2_distortion_proxy", "h2_instruments", "h2_investment_proxy", "h2_rate_channel_proxy",
         "h3_dollar_proxy", "h3_foreign_holdings_proxy", "h3_inflation_proxy", "hypotheses", "irf_horizons",
-        "lp_horizons", "lp_lags", "lp_response", "offline_substitutes", "qe_intensity_proxy", "seed",
+        "lp_horizons", "lp_inference", "lp_lags", "lp_response", "offline_substitutes", "qe_intensity_proxy", "seed",
         "threshold_trim", "transforms", "var_lag_selection", "var_lags", "var_max_lags",
     ]
 
@@ -242,6 +245,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
         if let v = try reader.integer("lp_horizons", minimum: 0) { lpHorizons = v }
         if let v = try reader.integer("lp_lags", minimum: 0) { lpLags = v }
         if let v = try reader.choice("lp_response", LPResponse.self) { lpResponse = v }
+        try applyLocalProjection(reader)
         if members["h3_foreign_holdings_proxy"] == .null {
             foreignHoldingsProxy = nil
         } else if let v = try reader.reference("h3_foreign_holdings_proxy", nullable: true) {
@@ -373,7 +377,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
             "h1_test_statistic": .string(resolvedStatistic.rawValue),
             "h2_instruments": .array(instruments.map { .string($0.description) }),
             "lp_horizons": .integer(lpHorizons), "lp_lags": .integer(lpLags),
-            "lp_response": .string(lpResponse.rawValue),
+            "lp_response": .string(lpResponse.rawValue), "lp_inference": .string(lpInference.rawValue),
             "var_lags": .integer(varLags), "var_lag_selection": .string(varLagSelection.rawValue),
             "var_max_lags": .integer(varMaxLags), "irf_horizons": .integer(irfHorizons),
             "gdp_proxy": .string(gdpProxy.description),

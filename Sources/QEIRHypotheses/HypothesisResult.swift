@@ -175,6 +175,10 @@ public struct LocalProjectionPoint: Sendable, Hashable, Codable {
     public var kleibergenPaap: Double?
     /// LP-IV: the Cragg–Donald F.
     public var craggDonald: Double?
+    /// Which inference produced the SE, p-value and band (e.g. "lag-augmented LP, HC3, t(14)").
+    public var inference: String? = nil
+    /// The degrees of freedom of its t reference (`nil`: normal).
+    public var degreesOfFreedom: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case horizon, nobs, coefficient, lower, upper
@@ -184,6 +188,8 @@ public struct LocalProjectionPoint: Sendable, Hashable, Codable {
         case partialRSquared = "partial_r_squared"
         case kleibergenPaap = "kleibergen_paap"
         case craggDonald = "cragg_donald"
+        case inference
+        case degreesOfFreedom = "degrees_of_freedom"
     }
 }
 
@@ -209,11 +215,14 @@ public struct LocalProjectionSection: Sendable, Hashable, Codable {
     public var iv: [LocalProjectionPoint]
     /// Horizons whose first-stage F is below 10 (Staiger–Stock rule of thumb).
     public var weakInstrumentHorizons: [Int]
+    /// The OLS projections' `lp_inference` (`lag_augmented`, `ewc`, …).
+    public var inference: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case response, shock, controls, lags, covariance, ols, instruments, iv
         case responseVariable = "response_variable"
         case weakInstrumentHorizons = "weak_instrument_horizons"
+        case inference
     }
 }
 

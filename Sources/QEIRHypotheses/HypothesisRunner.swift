@@ -245,7 +245,10 @@ public struct HypothesisRunner: Sendable {
     static func presample(_ hypothesis: Hypothesis, _ c: HypothesisConfiguration) -> Int {
         switch hypothesis {
         case .h1: 0
-        case .h2: LocalProjectionSpecification(horizons: c.lpHorizons, lags: c.lpLags, response: c.lpResponse).firstObservation
+        case .h2:
+            LocalProjectionSpecification(
+                horizons: c.lpHorizons, lags: c.lpLags, response: c.lpResponse, inference: c.localProjectionInference
+            ).firstObservation
         case .h3: (c.varLagSelection == .fixed ? c.varLags : c.varMaxLags) + (c.enableRobustnessTests ? 1 : 0)
         }
     }

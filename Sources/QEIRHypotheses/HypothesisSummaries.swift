@@ -89,10 +89,11 @@ enum Summaries {
         let first = s.ols.first!
         let last = s.ols.last!
         lines.append(
-            "  Local projections (\(s.response) response of \(s.responseVariable) to \(s.shock), \(s.lags) lags, "
-                + "HAC): h=0 \(num(first.coefficient)) [\(num(first.lower)), \(num(first.upper))], "
+            "  Local projections (\(s.response) response of \(s.responseVariable) to \(s.shock), \(s.lags) lags): "
+                + "h=0 \(num(first.coefficient)) [\(num(first.lower)), \(num(first.upper))], "
                 + "h=\(last.horizon) \(num(last.coefficient)) [\(num(last.lower)), \(num(last.upper))] "
-                + "(\(percent(r.confidenceLevel)) bands, p \(num(last.pValue)))")
+                + "(\(percent(r.confidenceLevel)) bands, p \(num(last.pValue)); inference at h=\(last.horizon): "
+                + "\(last.inference ?? s.covariance))")
         if let ivLast = s.iv.last {
             let fs = s.iv.compactMap(\.firstStageF)
             lines.append(

@@ -20,8 +20,16 @@
 /// default). Stock & Watson (2018) recommend lags of the instrument as controls: pass the
 /// instrument (under another name) as a control too.
 ///
-/// **Covariance.** Newey–West HAC with h + 1 lags by default (statsmodels' convention, no
-/// small-sample factor; see ``LPCovariance``); bands are β̂_h ± c·SE at each level.
+/// **Inference.** Chosen by ``LocalProjectionSpecification/inference`` (see ``LPInference``):
+/// lag-augmented LP with EHW standard errors and t(n − k) (Montiel Olea & Plagborg-Møller
+/// 2021), EWC with t(B) or Newey–West with fixed-b critical values (Lazarus, Lewis, Stock &
+/// Watson 2018), or the former default, Newey–West HAC with h + 1 lags and normal critical
+/// values (statsmodels' convention, no small-sample factor; see ``LPCovariance``). Bands are
+/// β̂_h ± c·SE at each level; every horizon carries its ``LPHorizon/inference`` label and the
+/// result lists ``LocalProjectionResult/warnings`` where inference is fragile.
+///
+/// **Excluded dates.** ``LocalProjectionSpecification/excludedObservations`` drops rows after
+/// the leads and lags are built (``LPHorizonDesign/dates``).
 ///
 /// Reference: Jordà, Ò. (2005), "Estimation and Inference of Impulse Responses by Local
 /// Projections", *American Economic Review* 95(1), 161–182; Stock, J. H. & Watson, M. W.
@@ -125,9 +133,9 @@ public struct LocalProjection: Sendable {
     }
 
     /// The number of coefficients of every horizon's regression:
-    /// 2 + p·(1 + #controls) + (p with shock lags).
+    /// 2 + p′·(1 + #controls) + (p′ with shock lags), p′ = ``LocalProjectionSpecification/designLags``.
     func coefficientCount(_ spec: LocalProjectionSpecification) -> Int {
-        2 + spec.lags * (1 + controls.count) + (spec.shockLags ? spec.lags : 0)
+        2 + spec.designLags * (1 + controls.count) + (spec.designShockLags ? spec.designLags : 0)
     }
 
     /// The dependent variable's name at horizon h.
@@ -150,9 +158,11 @@ public struct LocalProjection: Sendable {
 
     func makeDesign(horizon h: Int, _ spec: LocalProjectionSpecification) -> LPHorizonDesign {
         let y = response.values
-        let p = spec.lags
+        let p = spec.designLags
         let start = spec.firstObservation
-        let dates = start..<(count - h)
+        let span = start..<(count - h)
+        let dates =
+            spec.excludedObservations.isEmpty ? Array(span) : span.filter { !spec.excludedObservations.contains($0) }
         let dependent: [Double] = dates.map { t in
             switch spec.response {
             case .difference: return y[t + h] - y[t - 1]
@@ -167,7 +177,7 @@ public struct LocalProjection: Sendable {
             ("L\(j).\(s.name)", dates.map { s.values[$0 - j] })
         }
         var columns: [(name: String, values: [Double])] = [(shock.name, dates.map { shock.values[$0] })]
-        if spec.shockLags && p > 0 { columns += (1...p).map { lagged(shock, $0) } }
+        if spec.designShockLags && p > 0 { columns += (1...p).map { lagged(shock, $0) } }
         if p > 0 {
             columns += (1...p).map { lagged(response, $0) }
             for c in controls { columns += (1...p).map { lagged(c, $0) } }
@@ -189,7 +199,7 @@ public struct LocalProjection: Sendable {
                 matrix: Matrix(uncheckedRows: n, columns: instruments.count, storage: zs))
         }
         return LPHorizonDesign(
-            horizon: h, observations: dates,
+            horizon: h, observations: span, dates: dates,
             dependentName: Self.dependentName(response.name, horizon: h, response: spec.response),
             dependent: dependent, regressors: regressors, instruments: instrumentDesign)
     }
@@ -214,6 +224,24 @@ public struct LocalProjection: Sendable {
                 "The HAC lags beyond the horizon must be 0 or more; got \(extra) (the default is 1: h + 1 lags).",
                 context: ["hac_extra_lags": String(extra)])
         }
+        if let bad = spec.excludedObservations.first(where: { $0 < 0 || $0 >= count }) {
+            throw StatsError(
+                .invalidArgument,
+                "Excluded observation \(bad) is not a date of the series (positions 0…\(count - 1)); pass 0-based "
+                    + "positions of dates to drop.", context: ["excluded": String(bad), "nobs": String(count)])
+        }
+        switch spec.inference.rule {
+        case let .lagAugmented(kind) where ![.hc0, .hc1, .hc2, .hc3].contains(kind):
+            throw StatsError(
+                .invalidArgument,
+                "Lag-augmented LP uses heteroskedasticity-robust (EHW) standard errors; got '\(kind.rawValue)'. "
+                    + "Use hc0, hc1, hc2 or hc3.", context: ["covariance": kind.rawValue])
+        case let .ewc(b?) where b < 1:
+            throw StatsError(
+                .invalidArgument, "EWC needs at least one cosine term (B ≥ 1); got \(b).",
+                context: ["ewc_b": String(b)])
+        default: break
+        }
         for level in spec.levels where !(level > 0 && level < 1) {
             throw StatsError(
                 .invalidArgument, "Every band level must be strictly between 0 and 1; got \(level).",
@@ -232,13 +260,13 @@ public struct LocalProjection: Sendable {
             throw StatsError(
                 .insufficientObservations,
                 "Horizon \(lastHorizon) runs past the end of the sample: with \(count) observations of "
-                    + "'\(response.name)', p = \(spec.lags) and the \(spec.response.rawValue) response, the sample "
+                    + "'\(response.name)', p = \(spec.designLags) and the \(spec.response.rawValue) response, the sample "
                     + "starts at observation \(start + 1) and \(last). Ask for fewer horizons or use a longer series.",
                 context: ["horizon": String(lastHorizon), "nobs": String(count)])
         }
         guard forFitting else { return }
         for h in 0...lastHorizon {
-            let n = count - start - h
+            let n = count - start - h - spec.excludedObservations.count { $0 >= start && $0 < count - h }
             let supported =
                 h > 0 ? "the largest horizon this sample supports is \(h - 1)" : "no horizon can be estimated"
             guard n > needed else {
@@ -249,7 +277,7 @@ public struct LocalProjection: Sendable {
                         + "\(supported). Ask for fewer horizons or lags, or use a longer series.",
                     context: ["horizon": String(h), "nobs": String(n), "k": String(needed)])
             }
-            let options = spec.covariance.options(horizon: h)
+            let options = fittedCovariance(horizon: h, nobs: n, spec)
             if options.kind == .hac, let l = options.hacLags, l >= n {
                 throw StatsError(
                     .insufficientObservations,
@@ -257,7 +285,9 @@ public struct LocalProjection: Sendable {
                         + "\(supported). Ask for fewer horizons or use a longer series.",
                     context: ["horizon": String(h), "nobs": String(n), "hac_lags": String(l)])
             }
-            if options.kind == .cluster, let labels = options.clusters, labels.count != count {
+            if spec.inference.method == .hacHorizonPlusOne, options.kind == .cluster, let labels = options.clusters,
+                labels.count != count
+            {
                 throw StatsError(
                     .dimensionMismatch,
                     "There are \(labels.count) cluster labels but \(count) dates; give one label per date of "
@@ -290,16 +320,17 @@ public struct LocalProjection: Sendable {
             }
         }
         return LocalProjectionResult(
-            specification: spec, responseName: response.name, shockName: shock.name, horizons: out)
+            specification: spec, responseName: response.name, shockName: shock.name, horizons: out,
+            warnings: out.flatMap { Self.warnings($0, label: $0.inference) })
     }
 
     func estimateHorizon(_ h: Int, _ spec: LocalProjectionSpecification) throws -> LPHorizon {
         let design = makeDesign(horizon: h, spec)
-        var covariance = spec.covariance.options(horizon: h)
+        var covariance = fittedCovariance(horizon: h, nobs: design.dates.count, spec)
         if covariance.kind == .cluster, let labels = covariance.clusters {
-            covariance.clusters = design.observations.map { labels[$0] }
+            covariance.clusters = design.dates.map { labels[$0] }
         }
-        let regression: RegressionResult
+        var regression: RegressionResult
         var iv: IVResult? = nil
         var firstStageF: Double? = nil
         if let instruments = design.instruments {
@@ -321,6 +352,8 @@ public struct LocalProjection: Sendable {
             regression = try OLS(options: spec.options).fit(
                 y: design.dependent, design: design.regressors, covariance: covariance, yName: design.dependentName)
         }
+        let (adjusted, label) = try applyInference(regression, design: design, spec)
+        regression = adjusted
         guard let j = regression.index(of: shock.name) else {
             throw StatsError(
                 .rankDeficient,
@@ -334,8 +367,9 @@ public struct LocalProjection: Sendable {
             return LPBand(level: level, lower: beta - c * se, upper: beta + c * se)
         }
         return LPHorizon(
-            horizon: h, nobs: design.dependent.count, observations: design.observations,
-            dependentName: design.dependentName, coefficient: beta, standardError: se, bands: bands,
+            horizon: h, nobs: design.dependent.count, observations: design.observations, dates: design.dates,
+            dependentName: design.dependentName, coefficient: beta, standardError: se,
+            pValue: regression.pValues[j], inference: label, bands: bands,
             regression: regression, iv: iv, firstStageF: firstStageF)
     }
 }

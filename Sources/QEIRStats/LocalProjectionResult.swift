@@ -1,6 +1,7 @@
 /// A pointwise confidence band for the impulse response at one horizon:
-/// β̂_h ± c·SE(β̂_h), with c the two-sided critical value at ``level`` (normal for robust and
-/// HAC covariances, t otherwise — the regression's ``RegressionResult/inference``).
+/// β̂_h ± c·SE(β̂_h), with c the two-sided critical value at ``level`` of the horizon's
+/// reference distribution (``LPHorizon/inference``: t(n − k) for lag-augmented LP, t(B) for
+/// EWC, the fixed-b-matched t for Newey–West fixed-b, normal for HAC(h + 1)).
 public struct LPBand: Sendable, Hashable, Codable {
     /// The confidence level (for example 0.90).
     public let level: Double
@@ -22,9 +23,12 @@ public struct LPBand: Sendable, Hashable, Codable {
 public struct LPHorizonDesign: Sendable, Hashable {
     /// The horizon h.
     public let horizon: Int
-    /// The dates t (0-based positions in the input series) of the sample:
+    /// The span of dates t (0-based positions in the input series) of the sample:
     /// first observation … T − 1 − h. Nothing outside the data is used or zero-filled.
     public let observations: Range<Int>
+    /// The dates actually fitted: ``observations`` without the specification's
+    /// ``LocalProjectionSpecification/excludedObservations``, in order (one per row).
+    public let dates: [Int]
     /// The dependent variable's name (see ``LPResponse``).
     public let dependentName: String
     /// The dependent variable at each date of ``observations``.
@@ -43,22 +47,32 @@ public struct LPHorizon: Sendable, Hashable {
     public let horizon: Int
     /// The number of observations, T − first observation − h.
     public let nobs: Int
-    /// The dates t used (0-based positions in the input series).
+    /// The span of dates t of the sample (0-based positions in the input series).
     public let observations: Range<Int>
+    /// The dates actually fitted (``observations`` without the excluded ones).
+    public let dates: [Int]
     /// The dependent variable's name.
     public let dependentName: String
     /// β̂_h, the coefficient on the shock s_t: the impulse response at h.
     public let coefficient: Double
     /// Its standard error under the horizon's covariance.
     public let standardError: Double
+    /// The two-sided p-value of β_h = 0 under ``inference``'s reference distribution.
+    public let pValue: Double
+    /// Which inference produced the standard error, the p-value and the bands.
+    public let inference: LPInferenceLabel
     /// Pointwise bands, one per requested level, in the specification's order.
     public let bands: [LPBand]
-    /// The full regression (second stage for LP-IV), every coefficient labelled.
+    /// The full regression (second stage for LP-IV), every coefficient labelled, with the
+    /// covariance, statistics and p-values of ``inference`` (for EWC and Newey–West fixed-b
+    /// they replace those of the fitted covariance).
     public let regression: RegressionResult
-    /// LP-IV: the complete 2SLS result with its diagnostics; `nil` for OLS.
+    /// LP-IV: the complete 2SLS result with its diagnostics, under the covariance it was fitted
+    /// with (EHW for lag-augmented LP, classical for EWC, HAC with S − 1 lags for Newey–West
+    /// fixed-b, the specification's for HAC(h + 1)); `nil` for OLS.
     public let iv: IVResult?
     /// LP-IV: the first-stage F statistic of the excluded instruments, W/q with W the Wald
-    /// statistic under the horizon's covariance and q the number of instruments. With
+    /// statistic under the horizon's fitted covariance (see ``iv``) and q the number of instruments. With
     /// `.nonrobust` it is linearmodels' `f.stat` (already W/q); with robust and HAC kinds
     /// linearmodels reports W itself (``FirstStage/test``) and this is W/q. `nil` for OLS.
     public let firstStageF: Double?
@@ -80,6 +94,9 @@ public struct LocalProjectionResult: Sendable, Hashable {
     public let shockName: String
     /// One entry per horizon, h = 0…H.
     public let horizons: [LPHorizon]
+    /// Horizons where inference is fragile: fewer than 10 residual degrees of freedom, or a
+    /// kernel bandwidth above a quarter of the sample.
+    public let warnings: [LPWarning]
 
     /// β̂_h for h = 0…H: the impulse response function.
     public var coefficients: [Double] { horizons.map(\.coefficient) }

@@ -87,8 +87,16 @@ public struct LocalProjectionSpecification: Sendable, Hashable {
     public var response: LPResponse
     /// Add lags 1…p of the shock as regressors (exogenous regressors in LP-IV).
     public var shockLags: Bool
-    /// The covariance at each horizon (default: HAC with h + 1 lags).
+    /// The covariance at each horizon (default: HAC with h + 1 lags). Used by
+    /// ``LPInference/hacHorizonPlusOne`` only; the other inference choices fix their own.
     public var covariance: LPCovariance
+    /// How standard errors, reference distribution, p-values and bands are obtained
+    /// (default ``LPInference/hacHorizonPlusOne``, the former behaviour; see ``LPInference``).
+    public var inference: LPInference
+    /// Dates t (0-based positions in the input series) whose rows are dropped from every
+    /// horizon's regression after the leads and lags are built: the series stay intact, so
+    /// the lags and leads of neighbouring dates are unaffected. Positions must lie in 0..<T.
+    public var excludedObservations: Set<Int>
     /// Confidence levels of the pointwise bands, each strictly between 0 and 1.
     public var levels: [Double]
     /// LP-IV only: linearmodels' `debiased` (σ̂² over n − k, robust covariances × n/(n − k),
@@ -103,13 +111,16 @@ public struct LocalProjectionSpecification: Sendable, Hashable {
     ///   - lags: p, the lags of y and of each control.
     ///   - response: `.difference` (default), `.level` or `.cumulative`.
     ///   - shockLags: include lags 1…p of the shock.
-    ///   - covariance: per-horizon covariance (default HAC with h + 1 lags).
+    ///   - covariance: per-horizon covariance (default HAC with h + 1 lags), for `.hacHorizonPlusOne`.
+    ///   - inference: the inference choice (default `.hacHorizonPlusOne`).
+    ///   - excludedObservations: dates dropped from every horizon's regression.
     ///   - levels: band confidence levels (default 68 %, 90 %, 95 %).
     ///   - debiased: LP-IV small-sample convention.
     ///   - options: linear-model options.
     public init(
         horizons: Int, lags: Int, response: LPResponse = .difference, shockLags: Bool = false,
-        covariance: LPCovariance = .neweyWestHPlusOne, levels: [Double] = [0.68, 0.90, 0.95],
+        covariance: LPCovariance = .neweyWestHPlusOne, inference: LPInference = .hacHorizonPlusOne,
+        excludedObservations: Set<Int> = [], levels: [Double] = [0.68, 0.90, 0.95],
         debiased: Bool = false, options: LinearModelOptions = LinearModelOptions()
     ) {
         self.horizons = horizons
@@ -117,12 +128,21 @@ public struct LocalProjectionSpecification: Sendable, Hashable {
         self.response = response
         self.shockLags = shockLags
         self.covariance = covariance
+        self.inference = inference
+        self.excludedObservations = excludedObservations
         self.levels = levels
         self.debiased = debiased
         self.options = options
     }
 
-    /// The first date t (0-based) of every horizon's sample: max(p, 1) for `.difference`,
-    /// p otherwise.
-    public var firstObservation: Int { max(lags, response == .difference ? 1 : 0) }
+    /// The first date t (0-based) of every horizon's sample: max(p′, 1) for `.difference`,
+    /// p′ otherwise, with p′ = ``designLags``.
+    public var firstObservation: Int { max(designLags, response == .difference ? 1 : 0) }
+
+    /// The lags in the fitted design: p, or p + 1 with lag augmentation.
+    public var designLags: Int { lags + (inference.augmentsLags ? 1 : 0) }
+
+    /// Whether the design has lags of the shock: ``shockLags``, or always with lag augmentation
+    /// (Montiel Olea & Plagborg-Møller 2021 augment every lagged variable, the shock included).
+    public var designShockLags: Bool { shockLags || inference.augmentsLags }
 }

@@ -64,7 +64,7 @@ struct LocalProjectionParityTests {
             horizons: try #require((c["horizons"] as? NSNumber)?.intValue),
             lags: try #require((c["lags"] as? NSNumber)?.intValue),
             response: try #require(LPResponse(rawValue: c["response"] as? String ?? "")),
-            shockLags: c["shock_lags"] as? Bool ?? false, covariance: covariance,
+            shockLags: c["shock_lags"] as? Bool ?? false, covariance: covariance, inference: .hacHorizonPlusOne,
             debiased: c["debiased"] as? Bool ?? false)
         return (lp, spec)
     }
