@@ -88,7 +88,7 @@ struct H3HonestyTests {
                 ["transforms": ["inflation": "log"]], period: try Fixtures.periods()[1], bootstrap: 19))
         let v = try #require(r.vectorAutoregression)
         #expect(!v.stable && v.maxEigenvalueModulus > 1)
-        let modulus = Summaries2.twoDecimals(v.maxEigenvalueModulus)
+        let modulus = ModulusText.twoDecimals(v.maxEigenvalueModulus)
         let reason =
             "not computed: the VAR is not stable (max modulus \(modulus)); bootstrap percentiles of explosive "
             + "responses do not measure sampling uncertainty. Transform the data to stationarity, use fewer lags or "
@@ -118,7 +118,7 @@ struct H3HonestyTests {
 }
 
 /// The message's rounding of a modulus (two decimals).
-enum Summaries2 {
+enum ModulusText {
     static func twoDecimals(_ x: Double) -> String {
         let cents = Int((x * 100).rounded())
         return "\(cents / 100).\(cents % 100 < 10 ? "0" : "")\(cents % 100)"
