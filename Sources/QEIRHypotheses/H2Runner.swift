@@ -53,6 +53,11 @@ extension HypothesisRunner {
         let data = try await HypothesisData.build(
             .h2, configuration: c, source: source, presample: Self.presample(.h2, c))
         try Task.checkCancellation()
+        // exclude_dates: the rows dated in an excluded quarter leave every horizon's regression;
+        // the series stay whole, so leads and lags of neighbouring quarters still use them.
+        let dropped = data.excludedRows(c.excludedQuarters)
+        olsSpec.excludedObservations.formUnion(dropped)
+        spec.excludedObservations.formUnion(dropped)
         let context = EstimationContext(hypothesis: .h2, data: data, model: "local projections")
         let response = SeriesRole.investment.rawValue
         let shock = SeriesRole.qeIntensity.rawValue
@@ -81,6 +86,7 @@ extension HypothesisRunner {
         let ivPoints = iv?.horizons.map { Self.point($0, level: c.confidenceLevel, shock: shock) } ?? []
         let weak = ivPoints.filter { ($0.firstStageF ?? .infinity) < 10 }.map(\.horizon)
         var warnings = data.warnings
+        if let note = data.exclusionWarning(c.excludedQuarters) { warnings.append(note) }
         warnings += ols.warnings.map { "H2 \($0.message)." }
         if !weak.isEmpty {
             warnings.append(

@@ -12,8 +12,13 @@ extension HypothesisRunner {
     /// intensity enters v's equation, as F (W/p against F(p, k·df)) and χ² (W against χ²(p)).
     /// Impulse responses: orthogonalised (Cholesky, QE intensity ordered first) responses of every
     /// variable to a one-standard-deviation QE-intensity shock for horizons 0…`irf_horizons`,
-    /// with residual-bootstrap percentile bands at `confidence_level` (`bootstrap_iterations`
-    /// replicates from `seed`). Offline, foreign Treasury holdings are not in the snapshot and
+    /// with bootstrap bands at `confidence_level` (`bootstrap_iterations` replicates from `seed`):
+    /// by default (`var_bands` = `kilian`) Kilian's (1998, *Review of Economics and Statistics*
+    /// 80(2), 218–230) bias-corrected bootstrap-after-bootstrap, with `percentile` the
+    /// uncorrected residual-bootstrap percentile bands; none for an unstable VAR (the reason is
+    /// a warning and in ``VARSection/bands``). Selected orders are capped so that each equation
+    /// keeps ≥ 10 residual degrees of freedom (``VARSection/lagOrder``, with a warning when the
+    /// cap binds). Offline, foreign Treasury holdings are not in the snapshot and
     /// the VAR runs without them (see ``HypothesisConfiguration/offlineSubstitutes``). The
     /// estimation sample is the period; the first p lags reach into the presample.
     /// Robustness: the Granger tests in a VAR with one more lag.
@@ -46,43 +51,78 @@ extension HypothesisRunner {
         var warnings = data.warnings
         var lags = c.varLags
         var criterionValues: [Double]? = nil
+        let minimumDF = VARModel.defaultMinimumResidualDF
+        var lagOrder = VARLagOrderReport(
+            selection: c.varLagSelection.rawValue, minimumResidualDF: minimumDF, consideredOrders: [lags],
+            capBinds: false, residualDF: 0)
         if c.varLagSelection != .fixed {
+            // Only orders leaving ≥ minimumDF residual df per equation are candidates.
             let selection = try context.wrap { try model(lags: c.varMaxLags).selectOrder(maxLags: c.varMaxLags) }
-            let (order, values): (Int, [Double]) =
+            let criterion: KeyPath<VARInformationCriteria, Double> =
                 switch c.varLagSelection {
-                case .aic: (selection.aicOrder, selection.aic)
-                case .bic: (selection.bicOrder, selection.bic)
-                case .hqic: (selection.hqicOrder, selection.hqic)
-                default: (selection.fpeOrder, selection.fpe)
+                case .aic: \.aic
+                case .bic: \.bic
+                case .hqic: \.hqic
+                default: \.fpe
                 }
-            criterionValues = values
+            let order = selection.selectedOrder(criterion)
+            let considered = selection.consideredLags
+            criterionValues = selection.criteria.prefix(considered.count).map { $0[keyPath: criterion] }
             lags = max(order, 1)
-            if order == 0 {
-                warnings.append("H3: \(c.varLagSelection.rawValue.uppercased()) prefers 0 lags; the VAR uses 1.")
+            let name = c.varLagSelection.rawValue.uppercased()
+            if order == 0 { warnings.append("H3: \(name) prefers 0 lags; the VAR uses 1.") }
+            let uncapped = selection.selectedOrder(criterion, withinCap: false)
+            if selection.capBinds {
+                let cap = selection.largestAdmissibleOrder
+                let why =
+                    "only orders ≤ \(cap) leave ≥ \(minimumDF) residual df per equation on \(selection.nobs) quarters"
+                let range = "\(considered.first ?? 0)…\(cap)"
+                warnings.append(
+                    uncapped > cap
+                        ? "H3: \(name) prefers \(uncapped) lags, but \(why); the VAR uses \(lags) (the \(name) "
+                            + "minimum over orders \(range))."
+                        : "H3: var_max_lags = \(c.varMaxLags), but \(why); \(name) chose \(order) among orders \(range)."
+                )
             }
+            lagOrder = VARLagOrderReport(
+                selection: c.varLagSelection.rawValue, minimumResidualDF: minimumDF, consideredOrders: considered,
+                criterionValues: criterionValues, largestAdmissibleOrder: selection.largestAdmissibleOrder,
+                capBinds: selection.capBinds, uncappedOrder: uncapped, residualDF: 0)
         }
         let fit = try context.wrap { try model(lags: lags).fit(lags: lags) }
+        lagOrder.residualDF = fit.dfResid
+        if fit.dfResid < minimumDF {
+            warnings.append(
+                "H3: the VAR(\(lags)) leaves \(fit.dfResid) residual df per equation on \(fit.nobs) quarters (fewer than "
+                    + "\(minimumDF)); its Granger tests and bands rest on very few degrees of freedom. Use fewer lags or "
+                    + "a longer period.")
+        }
         let shock = SeriesRole.qeIntensity.rawValue
         let targets = variables.filter { $0 != shock }
         let granger = try context.wrap { try targets.map { try Self.granger(fit, caused: $0, causing: shock) } }
         if !fit.isStable {
             warnings.append(
-                "H3: the VAR is not stable (an eigenvalue of modulus ≥ 1); impulse responses do not die out.")
+                "H3: the VAR is not stable (max eigenvalue modulus \(Summaries.num(fit.maxEigenvalueModulus))); "
+                    + "impulse responses do not die out.")
         }
         progress?(HypothesisProgress(hypothesis: .h3, fraction: 0.1, message: "VAR(\(lags)) estimated"))
         let irfs = try context.wrap { try fit.impulseResponses(horizon: c.irfHorizons, orthogonalized: true) }
-        var bands: VARImpulseResponseBands? = nil
+        var outcome: VARBandOutcome? = nil
         if c.bootstrapIterations >= 2 {
+            let kilian = c.varBands == .kilianBiasCorrected
             progress?(
                 HypothesisProgress(
-                    hypothesis: .h3, fraction: 0.15, message: "bootstrap bands (\(c.bootstrapIterations) replications)")
-            )
-            bands = try await context.wrapAsync {
+                    hypothesis: .h3, fraction: 0.15,
+                    message: (kilian ? "Kilian bias-corrected bootstrap bands (2 × " : "bootstrap bands (")
+                        + "\(c.bootstrapIterations) replications)"))
+            outcome = try await context.wrapAsync {
                 try await fit.impulseResponseBands(
                     horizon: c.irfHorizons, replications: c.bootstrapIterations, seed: c.seed,
-                    level: c.confidenceLevel, maxConcurrentTasks: maxConcurrency ?? 4)
+                    level: c.confidenceLevel, method: c.varBands, maxConcurrentTasks: maxConcurrency ?? 4)
             }
+            if let why = outcome?.notComputed { warnings.append("H3: impulse-response bands \(why.message)") }
         }
+        let bands = outcome?.bands
         try Task.checkCancellation()
         let responses = variables.enumerated().map { r, name in
             ImpulseResponse(
@@ -109,12 +149,14 @@ extension HypothesisRunner {
                 warnings.append("H3: the VAR(\(more)) robustness check does not fit this sample; skipped.")
             }
         }
-        let section = VARSection(
+        var section = VARSection(
             variables: variables, lags: lags, lagSelection: c.varLagSelection.rawValue,
             criterionValues: criterionValues, nobs: fit.nobs, stable: fit.isStable,
             maxEigenvalueModulus: fit.companionEigenvalues.map(\.modulus).max() ?? 0, granger: granger,
             impulseResponses: responses, bandLevel: bands == nil ? nil : c.confidenceLevel,
             bandReplications: bands?.replications ?? 0)
+        section.bands = VARBandReport(method: c.varBands, level: c.confidenceLevel, outcome: outcome)
+        section.lagOrder = lagOrder
         var headline = [HeadlineValue(key: "h3.lags", label: "H3 lags", value: Double(lags))]
         for role in [SeriesRole.foreignHoldings, .dollar, .inflation] {
             headline.append(

@@ -43,6 +43,7 @@ public import QEIRStats
 /// | `var_lags` | 2 | quarters, ≥ 1 (used when `var_lag_selection` is `fixed`) |
 /// | `var_lag_selection` | `fixed` | `fixed`, `aic`, `bic`, `hqic`, `fpe` |
 /// | `var_max_lags` | 4 | quarters, the largest order the criteria consider |
+/// | `var_bands` | `kilian` | IRF bands: `kilian` (Kilian 1998 bias-corrected) or `percentile` |
 /// | `irf_horizons` | 8 | quarters (responses 0…H) |
 /// | `transforms` | see ``defaultTransforms`` | role or series → `level`, `diff`, `log`, `log_diff`, `pct_change`, `yoy_pct_change` |
 /// | `aggregation` | `avg` (foreign holdings `eop`) | role → `avg`, `eop`, `sum` (to quarterly) |
@@ -120,6 +121,8 @@ public struct HypothesisConfiguration: Sendable, Hashable {
     public var varLagSelection: VARLagSelection = .fixed
     /// The largest order the criteria consider.
     public var varMaxLags = 4
+    /// How H3's impulse-response bands are formed (`var_bands`).
+    public var varBands: VARBandMethod = .kilianBiasCorrected
     /// The last impulse-response horizon (quarters).
     public var irfHorizons = 8
 
@@ -158,7 +161,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
         "h2_distortion_proxy", "h2_instruments", "h2_investment_proxy", "h2_rate_channel_proxy",
         "h3_dollar_proxy", "h3_foreign_holdings_proxy", "h3_inflation_proxy", "hypotheses", "irf_horizons",
         "lp_horizons", "lp_inference", "lp_lags", "lp_response", "offline_substitutes", "qe_intensity_proxy", "seed",
-        "threshold_trim", "transforms", "var_lag_selection", "var_lags", "var_max_lags",
+        "threshold_trim", "transforms", "var_bands", "var_lag_selection", "var_lags", "var_max_lags",
     ]
 
     /// The keys a specification preset sets before the configuration is read: `"alternative"`
@@ -256,6 +259,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
         if let v = try reader.integer("var_lags", minimum: 1) { varLags = v }
         if let v = try reader.choice("var_lag_selection", VARLagSelection.self) { varLagSelection = v }
         if let v = try reader.integer("var_max_lags", minimum: 1) { varMaxLags = v }
+        try applyVAR(reader)
         if let v = try reader.integer("irf_horizons", minimum: 0) { irfHorizons = v }
         if let map = try reader.object("transforms") {
             for key in map.keys.sorted() {
@@ -380,6 +384,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
             "lp_response": .string(lpResponse.rawValue), "lp_inference": .string(lpInference.rawValue),
             "var_lags": .integer(varLags), "var_lag_selection": .string(varLagSelection.rawValue),
             "var_max_lags": .integer(varMaxLags), "irf_horizons": .integer(irfHorizons),
+            "var_bands": .string(varBands.rawValue),
             "gdp_proxy": .string(gdpProxy.description),
             "transforms": .object(
                 Dictionary(uniqueKeysWithValues: transforms.map { ($0.key.rawValue, .string($0.value.rawValue)) })

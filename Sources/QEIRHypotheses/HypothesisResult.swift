@@ -298,6 +298,10 @@ public struct VARSection: Sendable, Hashable, Codable {
     public var bandLevel: Double?
     /// Bootstrap replications of the bands (0: none).
     public var bandReplications: Int
+    /// How the bands were formed (method, level, Kilian's bias correction), or why there are none.
+    public var bands: VARBandReport? = nil
+    /// How the lag order was chosen: the orders considered and the residual-df cap.
+    public var lagOrder: VARLagOrderReport? = nil
 
     enum CodingKeys: String, CodingKey {
         case variables, lags, nobs, stable, granger
@@ -307,6 +311,8 @@ public struct VARSection: Sendable, Hashable, Codable {
         case impulseResponses = "impulse_responses"
         case bandLevel = "band_level"
         case bandReplications = "band_replications"
+        case bands
+        case lagOrder = "lag_order"
     }
 }
 

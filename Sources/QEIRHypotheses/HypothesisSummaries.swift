@@ -112,6 +112,16 @@ enum Summaries {
         lines.append(
             "  VAR(\(s.lags)) [\(s.lagSelection)] of \(s.variables.joined(separator: ", ")); "
                 + (s.stable ? "stable" : "NOT stable") + ", max |eigenvalue| \(num(s.maxEigenvalueModulus))")
+        if let l = s.lagOrder, l.capBinds, let cap = l.largestAdmissibleOrder {
+            lines.append("  Lag search capped at \(cap) (≥ \(l.minimumResidualDF) residual df per equation)")
+        }
+        if let b = s.bands {
+            let runs =
+                b.firstStageReplications > 0
+                ? "\(b.firstStageReplications) + \(b.replications) replications" : "\(b.replications) replications"
+            lines.append(
+                "  IRF bands: " + (b.computed ? "\(b.description), \(percent(b.level)) (\(runs))" : b.reason ?? ""))
+        }
         for g in s.granger {
             lines.append(
                 "  Granger \(g.causing) → \(g.caused): F = \(num(g.fStatistic)), p = \(num(g.fPValue)); "

@@ -91,18 +91,65 @@ public struct VARModel: Sendable, Hashable {
     ///   ``StatsError/Code/insufficientObservations`` when p exceeds ``maximumLags(trend:)``;
     ///   ``StatsError/Code/rankDeficient`` when the lagged regressors are collinear.
     public func fit(lags: Int, trend: VARTrend = .constant) throws -> VARResult {
+        try fit(lags: lags, trend: trend, excluding: [])
+    }
+
+    /// Fits a VAR(p) by equation-wise OLS with some equation dates left out of the regression.
+    ///
+    /// The regressors are built on the full data first, so the lags of the dates next to an
+    /// excluded one are the observed values; only the equations (rows of Y and Z) of the
+    /// excluded dates are dropped. With E the excluded set, the fit is OLS of
+    /// {yₜ : t ∉ E} on {zₜ : t ∉ E}; n = T − p − |E| and every degree-of-freedom count
+    /// (Σ̂ᵤ, the Granger F denominator k·(n − kp − d), the criteria) uses that n. The trend
+    /// regressor keeps each date's own value (statsmodels' t = p + 1, p + 2, … of the full
+    /// sample). This is the building block of leave-one-out influence diagnostics.
+    /// Bootstrap bands are not supported on such a fit (see
+    /// ``VARResult/impulseResponseBands(horizon:replications:seed:level:method:firstStageReplications:maxConcurrentTasks:progress:)``).
+    /// - Parameters:
+    ///   - lags: the lag order p ≥ 1.
+    ///   - trend: the deterministic terms.
+    ///   - excluding: 0-based row positions in ``data`` of equation dates to drop; every position
+    ///     must lie in p..<T (the first p rows are initial values, not equations).
+    /// - Returns: the estimates; ``VARResult/excludedPositions`` lists the dropped rows.
+    /// - Throws: as ``fit(lags:trend:)``; ``StatsError/Code/invalidArgument`` for a position
+    ///   outside p..<T; ``StatsError/Code/insufficientObservations`` when fewer than k residual
+    ///   degrees of freedom remain.
+    public func fit(lags: Int, trend: VARTrend = .constant, excluding: Set<Int>) throws -> VARResult {
         guard lags >= 1 else {
             throw StatsError(
                 .invalidArgument, "The VAR lag order must be at least 1, got \(lags).",
                 context: ["lags": String(lags)])
         }
         try checkEstimable(lags: lags, trend: trend, argument: "lags")
-        let estimate = try VAREstimate(data: data, offset: 0, lags: lags, trend: trend)
+        let excluded = excluding.sorted()
+        if let bad = excluded.first(where: { $0 < lags || $0 >= data.rows }) {
+            throw StatsError(
+                .invalidArgument,
+                "Cannot exclude row \(bad): a VAR(\(lags)) on \(data.rows) rows has equations at rows \(lags)…"
+                    + "\(data.rows - 1) (0-based; the first \(lags) rows are initial values). Exclude equation dates only.",
+                context: ["position": String(bad), "lags": String(lags), "rows": String(data.rows)])
+        }
+        let k = variableCount
+        let kept = data.rows - lags - excluded.count
+        guard kept - (k * lags + trend.deterministicCount) >= k else {
+            throw StatsError(
+                .insufficientObservations,
+                "Excluding \(excluded.count) of \(data.rows - lags) equation dates leaves \(kept) observations, too few "
+                    + "for a VAR(\(lags)) of \(k) variables (at least \(k * lags + trend.deterministicCount + k) are "
+                    + "needed). Exclude fewer dates or use fewer lags.",
+                context: ["excluded": String(excluded.count), "lags": String(lags)])
+        }
+        let estimate = try VAREstimate(data: data, offset: 0, lags: lags, trend: trend, excluding: excluded)
         return try VARResult(model: self, estimate: estimate)
     }
 
-    /// Selects the lag order by AIC, BIC, HQIC and FPE exactly as statsmodels'
-    /// `VAR.select_order(maxlags, trend)`.
+    /// The default floor on the residual degrees of freedom per equation that
+    /// ``selectOrder(maxLags:trend:minimumResidualDF:)`` demands of an order: 10.
+    public static let defaultMinimumResidualDF = 10
+
+    /// Selects the lag order by AIC, BIC, HQIC and FPE as statsmodels'
+    /// `VAR.select_order(maxlags, trend)`, searching only orders that leave enough residual
+    /// degrees of freedom per equation.
     ///
     /// Every order p = p₀…maxLags (p₀ = 0 with deterministic terms, 1 with ``VARTrend/none``)
     /// is fitted on the **same** effective sample: the first `maxLags − p` rows are dropped
@@ -111,10 +158,30 @@ public struct VARModel: Sendable, Hashable {
     /// AIC = ln|Σ̃| + 2m/n, BIC = ln|Σ̃| + m·ln n/n, HQIC = ln|Σ̃| + 2m·ln ln n/n,
     /// FPE = ((n + kp + d)/(n − kp − d))ᵏ·|Σ̃| (Lütkepohl 2005, §4.3). The selected order
     /// minimises each criterion (first minimum on ties).
-    /// - Throws: ``StatsError/Code/invalidArgument`` when `maxLags < p₀`;
-    ///   ``StatsError/Code/insufficientObservations`` when `maxLags` exceeds
-    ///   ``maximumLags(trend:)``.
-    public func selectOrder(maxLags: Int, trend: VARTrend = .constant) throws -> VARLagOrderSelection {
+    ///
+    /// **The cap.** On a short sample the criteria favour the largest order: ln|Σ̃| of an
+    /// overfitted VAR falls faster than the penalty rises (AIC's small-sample overfitting,
+    /// Lütkepohl 2005, §4.3.2). With `minimumResidualDF` = m₀ only orders with
+    /// df(p) = n − (d + k·p) ≥ m₀ are candidates; the search is capped at the largest such
+    /// order, p̄ = ⌊(n − d − m₀)/k⌋. Orders above p̄ that can still be fitted (df ≥ k) are
+    /// fitted too and reported in ``VARLagOrderSelection/lags`` so a caller can say what the
+    /// uncapped criterion would have chosen (``VARLagOrderSelection/selectedOrder(_:withinCap:)``),
+    /// but the ``VARLagOrderSelection/aicOrder``… properties only choose among
+    /// ``VARLagOrderSelection/consideredLags``. With the cap on, `maxLags` may exceed
+    /// ``maximumLags(trend:)``: it only fixes the common sample. `nil` turns the cap off and
+    /// reproduces statsmodels exactly (including its error for an inestimable `maxLags`).
+    /// - Parameters:
+    ///   - maxLags: the largest order asked for; it fixes the common sample n = T − maxLags.
+    ///   - trend: the deterministic terms of every fit.
+    ///   - minimumResidualDF: the floor m₀ ≥ 1 on n − (d + k·p) (default
+    ///     ``defaultMinimumResidualDF``), or `nil` for no cap.
+    /// - Throws: ``StatsError/Code/invalidArgument`` when `maxLags < p₀` or m₀ < 1;
+    ///   ``StatsError/Code/insufficientObservations`` when no order p ≥ p₀ leaves m₀ residual
+    ///   degrees of freedom (with the cap), or when `maxLags` exceeds ``maximumLags(trend:)``
+    ///   (without it).
+    public func selectOrder(
+        maxLags: Int, trend: VARTrend = .constant, minimumResidualDF: Int? = VARModel.defaultMinimumResidualDF
+    ) throws -> VARLagOrderSelection {
         let minLags = trend == .none ? 1 : 0
         guard maxLags >= minLags else {
             throw StatsError(
@@ -122,14 +189,48 @@ public struct VARModel: Sendable, Hashable {
                 "maxLags must be at least \(minLags) for trend '\(trend.rawValue)', got \(maxLags).",
                 context: ["maxLags": String(maxLags)])
         }
-        try checkEstimable(lags: maxLags, trend: trend, argument: "maxLags")
+        let k = variableCount
+        let d = trend.deterministicCount
+        let n = data.rows - maxLags
+        var largestFitted = maxLags
+        var largestAdmissible = maxLags
+        if let floor = minimumResidualDF {
+            guard floor >= 1 else {
+                throw StatsError(
+                    .invalidArgument, "minimumResidualDF must be at least 1 (or nil for no cap), got \(floor).",
+                    context: ["minimumResidualDF": String(floor)])
+            }
+            // Largest p with n − d − k·p ≥ m (floor division that rounds towards −∞).
+            func largest(leaving m: Int) -> Int {
+                let room = n - d - m
+                return room >= 0 ? room / k : -((-room + k - 1) / k)
+            }
+            largestFitted = min(maxLags, largest(leaving: k))
+            largestAdmissible = min(largestFitted, largest(leaving: floor))
+            guard largestAdmissible >= minLags else {
+                let first = minLags == 0 ? "n − \(d)" : "n − \(d + k)"
+                throw StatsError(
+                    .insufficientObservations,
+                    "No lag order leaves \(floor) residual degrees of freedom per equation: the common sample of "
+                        + "maxLags = \(maxLags) has n = \(n) observations of \(k) variables with trend '\(trend.rawValue)', "
+                        + "so even order \(minLags) leaves \(first) = \(n - d - k * minLags). Use a longer sample, "
+                        + "fewer variables or a smaller maxLags.",
+                    context: [
+                        "maxLags": String(maxLags), "observations": String(n), "variables": String(k),
+                        "minimumResidualDF": String(floor),
+                    ])
+            }
+        } else {
+            try checkEstimable(lags: maxLags, trend: trend, argument: "maxLags")
+        }
         var criteria: [VARInformationCriteria] = []
-        for p in minLags...maxLags {
+        for p in minLags...largestFitted {
             let estimate = try VAREstimate(data: data, offset: maxLags - p, lags: p, trend: trend)
             criteria.append(estimate.informationCriteria)
         }
         return VARLagOrderSelection(
-            maxLags: maxLags, trend: trend, lags: Array(minLags...maxLags), criteria: criteria)
+            maxLags: maxLags, trend: trend, nobs: n, variableCount: k, minimumResidualDF: minimumResidualDF,
+            largestAdmissibleOrder: largestAdmissible, lags: Array(minLags...largestFitted), criteria: criteria)
     }
 
     func checkEstimable(lags: Int, trend: VARTrend, argument: String) throws {
@@ -158,42 +259,6 @@ public struct VARInformationCriteria: Sendable, Hashable, Codable {
     public let fpe: Double
 }
 
-/// The lag-order selection table of ``VARModel/selectOrder(maxLags:trend:)``.
-public struct VARLagOrderSelection: Sendable, Hashable {
-    /// The largest order considered.
-    public let maxLags: Int
-    /// The deterministic terms of every fit.
-    public let trend: VARTrend
-    /// The orders considered, ascending (from 0, or 1 without deterministic terms).
-    public let lags: [Int]
-    /// The criteria of each order, parallel to ``lags``.
-    public let criteria: [VARInformationCriteria]
-
-    /// AIC per order, parallel to ``lags``.
-    public var aic: [Double] { criteria.map(\.aic) }
-    /// BIC per order, parallel to ``lags``.
-    public var bic: [Double] { criteria.map(\.bic) }
-    /// HQIC per order, parallel to ``lags``.
-    public var hqic: [Double] { criteria.map(\.hqic) }
-    /// FPE per order, parallel to ``lags``.
-    public var fpe: [Double] { criteria.map(\.fpe) }
-
-    /// The order minimising AIC (the first on ties, as numpy's `argmin`).
-    public var aicOrder: Int { argmin(aic) }
-    /// The order minimising BIC.
-    public var bicOrder: Int { argmin(bic) }
-    /// The order minimising HQIC.
-    public var hqicOrder: Int { argmin(hqic) }
-    /// The order minimising FPE.
-    public var fpeOrder: Int { argmin(fpe) }
-
-    func argmin(_ values: [Double]) -> Int {
-        var best = 0
-        for i in values.indices where values[i] < values[best] { best = i }
-        return lags[best]
-    }
-}
-
 /// The kind of Granger-causality test statistic.
 public enum GrangerTestKind: String, Sendable, Hashable, Codable {
     /// W/q against F(q, k·(n − kp − d)) (statsmodels `kind='f'`).
@@ -206,6 +271,8 @@ public enum GrangerTestKind: String, Sendable, Hashable, Codable {
 struct VAREstimate: Sendable, Hashable {
     let lags: Int
     let trend: VARTrend
+    /// Row positions of the equations left out (sorted; empty for a full fit).
+    let excluded: [Int]
     let k: Int
     let nobs: Int
     /// m×k coefficients, rows [deterministic, L1 vars, L2 vars, …], columns equations.
@@ -239,17 +306,27 @@ struct VAREstimate: Sendable, Hashable {
         return z
     }
 
-    init(data: Matrix, offset: Int, lags: Int, trend: VARTrend) throws {
+    /// Fits rows `offset + lags..<T` of `data`, leaving out the equations at the row positions
+    /// `excluding` (sorted, each in that range) after the regressors are built.
+    init(data: Matrix, offset: Int, lags: Int, trend: VARTrend, excluding: [Int] = []) throws {
         let k = data.columns
-        let n = data.rows - offset - lags
-        let z = Self.regressors(data: data, offset: offset, lags: lags, trend: trend)
-        let y = data.selectingRows(Array((offset + lags)..<data.rows))
+        var z = Self.regressors(data: data, offset: offset, lags: lags, trend: trend)
+        var rows = Array((offset + lags)..<data.rows)
+        if !excluding.isEmpty {
+            let dropped = Set(excluding)
+            let keep = rows.indices.filter { !dropped.contains(rows[$0]) }
+            z = z.selectingRows(keep)
+            rows = keep.map { rows[$0] }
+        }
+        let n = rows.count
+        let y = data.selectingRows(rows)
         let (b, zzInverse) = try Self.leastSquares(z: z, y: y, lags: lags)
         var residuals = y
         let fitted = z.multiplied(by: b)
         for i in 0..<residuals.storage.count { residuals.storage[i] -= fitted.storage[i] }
         self.lags = lags
         self.trend = trend
+        self.excluded = excluding
         self.k = k
         self.nobs = n
         self.coefficients = b

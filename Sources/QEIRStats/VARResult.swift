@@ -14,7 +14,7 @@ public struct VARResult: Sendable, Hashable {
     public let lags: Int
     /// The deterministic terms.
     public let trend: VARTrend
-    /// The number of observations used, n = T − p.
+    /// The number of observations used, n = T − p (less any excluded equation dates).
     public let nobs: Int
     /// The regressor names, statsmodels' labels: `const`, `trend`, `L1.<name>`, …, `L<p>.<name>`.
     public let coefficientNames: [String]
@@ -34,11 +34,15 @@ public struct VARResult: Sendable, Hashable {
     /// The Gaussian log-likelihood −(nk/2)·ln 2π − (n/2)(ln|Σ̃ᵤ| + k) (statsmodels' `llf`).
     public let logLikelihood: Double
     /// The information criteria (statsmodels' `info_criteria`; formulas on
-    /// ``VARModel/selectOrder(maxLags:trend:)``).
+    /// ``VARModel/selectOrder(maxLags:trend:minimumResidualDF:)``).
     public let informationCriteria: VARInformationCriteria
     /// The eigenvalues of the kp×kp companion matrix, largest modulus first (conjugate pairs
     /// with the positive imaginary part first).
     public let companionEigenvalues: [VAREigenvalue]
+    /// The 0-based data rows whose equations were left out of the regression
+    /// (``VARModel/fit(lags:trend:excluding:)``), ascending; empty for a full fit. ``nobs``,
+    /// ``residuals`` and every degree-of-freedom count exclude them.
+    public let excludedPositions: [Int]
 
     let data: Matrix
     let zzInverse: Matrix
@@ -60,7 +64,11 @@ public struct VARResult: Sendable, Hashable {
 
     /// Whether the VAR is stable: every companion eigenvalue has modulus ≤ 1 — statsmodels'
     /// `is_stable()` test, `(abs(eigvals) <= 1).all()` (a unit root counts as stable there).
+    /// Bootstrap bands demand more: ``maxEigenvalueModulus`` < 1.
     public var isStable: Bool { companionEigenvalues.allSatisfy { $0.modulus <= 1 } }
+
+    /// The largest modulus of a companion eigenvalue (0 for a VAR without lags).
+    public var maxEigenvalueModulus: Double { companionEigenvalues.first?.modulus ?? 0 }
 
     /// The lag coefficient matrices A₁…Aₚ (statsmodels' `coefs`): (Aⱼ)ₑᵥ is the coefficient of
     /// variable v at lag j in equation e.
@@ -116,6 +124,7 @@ public struct VARResult: Sendable, Hashable {
         informationCriteria = estimate.informationCriteria
         data = model.data
         zzInverse = estimate.zzInverse
+        excludedPositions = estimate.excluded
         companionEigenvalues = try VAREigenvalue.companion(
             coefficients: estimate.coefficients, k: k, lags: estimate.lags,
             deterministic: estimate.trend.deterministicCount)

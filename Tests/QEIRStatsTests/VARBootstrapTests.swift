@@ -1,8 +1,9 @@
 import QEIRStats
 import Testing
 
-/// Residual-bootstrap IRF bands: determinism across task counts, and sanity. Not compared with
-/// statsmodels, whose `irf_errband_mc` simulates Gaussian innovations instead of resampling.
+/// Residual-bootstrap IRF bands (percentile and Kilian): determinism across task counts, and
+/// sanity. Not compared with statsmodels, whose `irf_errband_mc` simulates Gaussian innovations
+/// instead of resampling; Kilian's algorithm is checked against fixed draws in VARKilianTests.
 struct VARBootstrapTests {
     /// A stable bivariate VAR(1) simulated with a fixed seed.
     static func model(_ n: Int) throws -> VARModel {
@@ -17,17 +18,29 @@ struct VARBootstrapTests {
         return try VARModel(data: m, names: ["x", "y"])
     }
 
-    @Test func sameSeedSameBandsWhateverTheTaskCount() async throws {
+    static func bands(
+        _ fit: VARResult, horizon: Int, replications: Int, seed: UInt64, level: Double = 0.95,
+        method: VARBandMethod = .percentile, tasks: Int = 4
+    ) async throws -> VARImpulseResponseBands {
+        let outcome = try await fit.impulseResponseBands(
+            horizon: horizon, replications: replications, seed: seed, level: level, method: method,
+            maxConcurrentTasks: tasks)
+        return try #require(outcome.bands)
+    }
+
+    @Test(arguments: [VARBandMethod.percentile, .kilianBiasCorrected])
+    func sameSeedSameBandsWhateverTheTaskCount(method: VARBandMethod) async throws {
         let fit = try Self.model(200).fit(lags: 2)
-        let one = try await fit.impulseResponseBands(
-            horizon: 6, replications: 60, seed: 11, level: 0.9, maxConcurrentTasks: 1)
-        let four = try await fit.impulseResponseBands(
-            horizon: 6, replications: 60, seed: 11, level: 0.9, maxConcurrentTasks: 4)
-        let seven = try await fit.impulseResponseBands(
-            horizon: 6, replications: 60, seed: 11, level: 0.9, maxConcurrentTasks: 7)
-        #expect(one == four)  // bit-identical
+        let one = try await Self.bands(
+            fit, horizon: 6, replications: 60, seed: 11, level: 0.9, method: method, tasks: 1)
+        let four = try await Self.bands(
+            fit, horizon: 6, replications: 60, seed: 11, level: 0.9, method: method, tasks: 4)
+        let seven = try await Self.bands(
+            fit, horizon: 6, replications: 60, seed: 11, level: 0.9, method: method, tasks: 7)
+        #expect(one == four)  // bit-identical, bias estimate included
         #expect(one == seven)
-        let other = try await fit.impulseResponseBands(horizon: 6, replications: 60, seed: 12, level: 0.9)
+        #expect(one.method == method && one.firstStageReplications == (method == .percentile ? 0 : 60))
+        let other = try await Self.bands(fit, horizon: 6, replications: 60, seed: 12, level: 0.9, method: method)
         #expect(other.lower != one.lower)
     }
 
@@ -43,8 +56,8 @@ struct VARBootstrapTests {
             }
             return total / Double(4 * b.lower.count)
         }
-        let bandsLarge = try await large.impulseResponseBands(horizon: 8, replications: 200, seed: 3, level: 0.9)
-        let bandsSmall = try await small.impulseResponseBands(horizon: 8, replications: 200, seed: 3, level: 0.9)
+        let bandsLarge = try await Self.bands(large, horizon: 8, replications: 200, seed: 3, level: 0.9)
+        let bandsSmall = try await Self.bands(small, horizon: 8, replications: 200, seed: 3, level: 0.9)
         for (fit, bands) in [(large, bandsLarge), (small, bandsSmall)] {
             let point = try fit.impulseResponses(horizon: 8, orthogonalized: true)
             #expect(bands.lower.count == 9)
@@ -67,6 +80,12 @@ struct VARBootstrapTests {
         }
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
+        let percentile = Task {
+            try await fit.impulseResponseBands(
+                horizon: 4, replications: 100_000, seed: 1, method: .percentile, maxConcurrentTasks: 2)
+        }
+        percentile.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await percentile.value }
     }
 
     @Test func badArguments() async throws {

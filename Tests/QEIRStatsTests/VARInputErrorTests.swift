@@ -59,7 +59,7 @@ struct VARInputErrorTests {
             .insufficientObservations,
             "maxLags = 6 is too large for 20 observations of 2 variables with trend 'ct': at most 5 lags leave enough "
                 + "observations (T − p − (kp + 2) ≥ k). Use fewer lags or a longer sample."
-        ) { _ = try model.selectOrder(maxLags: 6, trend: .constantAndTrend) }
+        ) { _ = try model.selectOrder(maxLags: 6, trend: .constantAndTrend, minimumResidualDF: nil) }
         Self.expectError(.invalidArgument, "maxLags must be at least 1 for trend 'n', got 0.") {
             _ = try model.selectOrder(maxLags: 0, trend: .none)
         }

@@ -126,7 +126,8 @@ struct VARParityTests {
     func selectOrder(id: String) throws {
         let c = try #require(Self.fixture.selections.first { $0["id"] as? String == id })
         let model = try Self.fixture.model(c["dataset"] as? String ?? "")
-        let s = try model.selectOrder(maxLags: c["maxlags"] as? Int ?? 0, trend: Self.trend(c["trend"]))
+        let s = try model.selectOrder(
+            maxLags: c["maxlags"] as? Int ?? 0, trend: Self.trend(c["trend"]), minimumResidualDF: nil)
         #expect(s.lags == c["lags"] as? [Int])
         let ics = c["ics"] as? [String: Any] ?? [:]
         Self.expectClose("\(id) aic", s.aic, Self.vector(ics["aic"]))
