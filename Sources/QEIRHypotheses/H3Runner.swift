@@ -48,7 +48,14 @@ extension HypothesisRunner {
             let start = presample - lags
             return try VARModel(data: try Matrix(columns: columns.map { Array($0[start...]) }), names: variables)
         }
+        // exclude_dates: data row r is position r − (presample − lags) of model(lags:).
+        let dropped = data.excludedRows(c.excludedQuarters)
+        func fitted(lags: Int) throws -> VARResult {
+            let start = presample - lags
+            return try model(lags: lags).fit(lags: lags, excluding: Set(dropped.map { $0 - start }))
+        }
         var warnings = data.warnings
+        if let note = data.exclusionWarning(c.excludedQuarters) { warnings.append(note) }
         var lags = c.varLags
         var criterionValues: [Double]? = nil
         let minimumDF = VARModel.defaultMinimumResidualDF
@@ -89,7 +96,7 @@ extension HypothesisRunner {
                 criterionValues: criterionValues, largestAdmissibleOrder: selection.largestAdmissibleOrder,
                 capBinds: selection.capBinds, uncappedOrder: uncapped, residualDF: 0)
         }
-        let fit = try context.wrap { try model(lags: lags).fit(lags: lags) }
+        let fit = try context.wrap { try fitted(lags: lags) }
         lagOrder.residualDF = fit.dfResid
         if fit.dfResid < minimumDF {
             warnings.append(
@@ -108,7 +115,12 @@ extension HypothesisRunner {
         progress?(HypothesisProgress(hypothesis: .h3, fraction: 0.1, message: "VAR(\(lags)) estimated"))
         let irfs = try context.wrap { try fit.impulseResponses(horizon: c.irfHorizons, orthogonalized: true) }
         var outcome: VARBandOutcome? = nil
-        if c.bootstrapIterations >= 2 {
+        if c.bootstrapIterations >= 2 && !dropped.isEmpty {
+            // A residual bootstrap rebuilds every quarter, so a dropped quarter has no counterpart.
+            warnings.append(
+                "H3: impulse-response bands not computed: the bootstrap regenerates every quarter of the sample, so it "
+                    + "cannot honour exclude_dates; run the job without exclude_dates for bands.")
+        } else if c.bootstrapIterations >= 2 {
             let kilian = c.varBands == .kilianBiasCorrected
             progress?(
                 HypothesisProgress(
@@ -135,7 +147,7 @@ extension HypothesisRunner {
         var robustness: [RobustnessCheck] = []
         if c.enableRobustnessTests {
             let more = lags + 1
-            if more <= presample, let alt = try? model(lags: more).fit(lags: more) {
+            if more <= presample, let alt = try? fitted(lags: more) {
                 let tests = try context.wrap { try targets.map { try Self.granger(alt, caused: $0, causing: shock) } }
                 robustness.append(
                     RobustnessCheck(
