@@ -126,6 +126,16 @@ extension HypothesisRunner {
             seed: c.seed, estimates: estimates, headline: headline, threshold: nil, localProjections: section,
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance, dataVintage: data.vintage,
             warnings: warnings, summary: "")
+        result.attach(
+            try context.wrap {
+                try InfluenceReport.h2(
+                    projection: LocalProjection(y: y, shock: s, controls: controls, yName: response, shockName: shock),
+                    instrumented: instruments.isEmpty
+                        ? nil
+                        : LocalProjection(
+                            y: y, shock: s, controls: controls, instruments: instruments, yName: response,
+                            shockName: shock), spec: spec, data: data, level: c.confidenceLevel)
+            })
         result.summary = Summaries.h2(result, section)
         return result
     }

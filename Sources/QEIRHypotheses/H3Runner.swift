@@ -138,6 +138,12 @@ extension HypothesisRunner {
             estimates: estimates, headline: headline, threshold: nil, localProjections: nil,
             vectorAutoregression: section, robustness: robustness, provenance: data.provenance,
             dataVintage: data.vintage, warnings: warnings, summary: "")
+        result.attach(
+            try context.wrap {
+                try InfluenceReport.h3(
+                    model: model(lags: lags), lags: lags, shock: shock, targets: targets, data: data,
+                    firstRow: presample, level: c.confidenceLevel)
+            })
         result.summary = Summaries.h3(result, section)
         return result
     }

@@ -346,10 +346,18 @@ public struct HypothesisResult: Sendable, Hashable, Codable {
     public var warnings: [String]
     /// A short human summary.
     public var summary: String
+    /// Influence diagnostics of every estimated regression (see ``InfluenceSection``); set after
+    /// construction. Stored optionally so results written before it existed still decode.
+    public var influence: [InfluenceSection] {
+        get { influenceSections ?? [] }
+        set { influenceSections = newValue }
+    }
+    var influenceSections: [InfluenceSection]? = nil
 
     enum CodingKeys: String, CodingKey {
         case hypothesis, title, model, specification, nobs, seed, estimates, headline, threshold, robustness,
             provenance, warnings, summary
+        case influenceSections = "influence"
         case periodStart = "period_start"
         case periodEnd = "period_end"
         case sampleStart = "sample_start"

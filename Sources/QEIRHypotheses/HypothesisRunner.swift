@@ -225,6 +225,13 @@ public struct HypothesisRunner: Sendable {
             estimates: linearEstimates, headline: headline, threshold: section, localProjections: nil,
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance,
             dataVintage: data.vintage, warnings: data.warnings, summary: "")
+        result.attach(
+            try context.wrap {
+                try InfluenceReport.h1(
+                    y: y, design: design, q: q, thresholdName: fit.thresholdName, options: options, fit: fit,
+                    data: data,
+                    level: c.confidenceLevel)
+            })
         result.summary = Summaries.h1(result, section)
         return result
     }
