@@ -150,6 +150,19 @@ extension HypothesisRunner {
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance, dataVintage: data.vintage,
             warnings: warnings, summary: "")
         result.localProjections?.inference = c.lpInference.rawValue
+        result.attach(
+            try context.wrap {
+                try InfluenceReport.h2(
+                    projection: LocalProjection(y: y, shock: s, controls: controls, yName: response, shockName: shock),
+                    spec: olsSpec, result: ols,
+                    instrumented: iv.map { ivResult in
+                        (
+                            try LocalProjection(
+                                y: y, shock: s, controls: controls, instruments: instruments, yName: response,
+                                shockName: shock), spec, ivResult
+                        )
+                    }, data: data, level: c.confidenceLevel)
+            })
         result.summary = Summaries.h2(result, result.localProjections ?? section)
         result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result

@@ -191,6 +191,18 @@ extension HypothesisRunner {
             estimates: estimates, headline: headline, threshold: nil, localProjections: nil,
             vectorAutoregression: section, robustness: robustness, provenance: data.provenance,
             dataVintage: data.vintage, warnings: warnings, summary: "")
+        if dropped.isEmpty {
+            result.attach(
+                try context.wrap {
+                    try InfluenceReport.h3(
+                        model: model(lags: lags), lags: lags, shock: shock, targets: targets, data: data,
+                        firstRow: presample, level: c.confidenceLevel)
+                })
+        } else {
+            result.warnings.append(
+                "H3: influence diagnostics not computed: with exclude_dates the VAR's rows are not consecutive "
+                    + "quarters; run the job without exclude_dates for them.")
+        }
         result.summary = Summaries.h3(result, section)
         result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result

@@ -364,10 +364,18 @@ public struct HypothesisResult: Sendable, Hashable, Codable {
     /// The aligned table the estimators saw (written as `data/h<N>.csv`, not part of
     /// `result.json`); `nil` for a result read back from JSON.
     public var estimationData: EstimationData? = nil
+    /// Influence diagnostics of every estimated regression (see ``InfluenceSection``); set after
+    /// construction. Stored optionally so results written before it existed still decode.
+    public var influence: [InfluenceSection] {
+        get { influenceSections ?? [] }
+        set { influenceSections = newValue }
+    }
+    var influenceSections: [InfluenceSection]? = nil
 
     enum CodingKeys: String, CodingKey {
         case hypothesis, title, model, specification, nobs, seed, estimates, headline, threshold, robustness,
             provenance, warnings, summary
+        case influenceSections = "influence"
         case periodStart = "period_start"
         case periodEnd = "period_end"
         case sampleStart = "sample_start"

@@ -232,6 +232,12 @@ public struct HypothesisRunner: Sendable {
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance,
             dataVintage: data.vintage, warnings: data.warnings, summary: "")
         if let note = data.exclusionWarning(c.excludedQuarters) { result.warnings.append(note) }
+        result.attach(
+            try context.wrap {
+                try InfluenceReport.h1(
+                    y: y, design: design, q: q, thresholdName: fit.thresholdName, options: options, fit: fit,
+                    data: data, excludedRows: dropped, level: c.confidenceLevel)
+            })
         result.summary = Summaries.h1(result, section)
         result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result
