@@ -70,8 +70,8 @@ extension HypothesisRunner {
         }
         progress?(HypothesisProgress(hypothesis: .h2, fraction: 0.8, message: "LP-IV estimated"))
         let olsPoints = ols.horizons.map { Self.point($0, level: c.confidenceLevel, shock: shock) }
-        let ivPoints =
-            iv?.horizons.map { h in
+        let ivPoints: [LocalProjectionPoint] =
+            iv?.horizons.map { h -> LocalProjectionPoint in
                 var p = Self.point(h, level: c.confidenceLevel, shock: shock)
                 Self.addWeakInstrumentInference(&p, h, level: c.confidenceLevel)
                 return p

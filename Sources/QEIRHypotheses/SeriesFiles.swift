@@ -1,5 +1,5 @@
 import Foundation
-public import QEIRBatch
+import QEIRBatch
 public import QEIRData
 
 /// A series the configuration reads from a CSV file (`series_files`): its name, the path as

@@ -10,8 +10,8 @@ import Testing
 @Suite("Series files and LP-IV")
 struct SeriesFilesTests {
     /// The repository root (this file is Tests/QEIRHypothesesTests/SeriesFilesTests.swift).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent(
