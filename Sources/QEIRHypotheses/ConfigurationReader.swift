@@ -4,6 +4,8 @@ import QEIRData
 /// Typed access to configuration members with errors that name the JSON path.
 struct Reader {
     let members: [String: ConfigValue]
+    /// Names defined by `series_files`, accepted wherever a proxy is (as `.proxy(name)`).
+    var fileSeries: Set<String> = []
 
     func integer(_ key: String, minimum: Int) throws -> Int? {
         guard let value = members[key] else { return nil }
@@ -61,11 +63,14 @@ struct Reader {
 
     func reference(_ key: String, nullable: Bool = false) throws -> SeriesReference? {
         guard let value = members[key] else { return nil }
-        guard case .string(let text) = value, let reference = SeriesReference(parsing: text) else {
+        guard case .string(let text) = value,
+            let reference = SeriesReference(parsing: text) ?? (fileSeries.contains(text) ? .proxy(text) : nil)
+        else {
             throw HypothesisError.configuration(
                 key,
-                expected: "a proxy name (\(ProxyRegistry.defaults.names.joined(separator: ", "))) or an upper-case "
-                    + "FRED series id" + (nullable ? ", or null to leave the series out" : ""), found: value.text)
+                expected: "a proxy name (\(ProxyRegistry.defaults.names.joined(separator: ", "))), an upper-case "
+                    + "FRED series id or a series_files name" + (nullable ? ", or null to leave the series out" : ""),
+                found: value.text)
         }
         return reference
     }
@@ -97,7 +102,9 @@ struct Reader {
                 key, expected: "an array of instruments such as \"L1.qe_intensity\"", found: value.text)
         }
         return try items.enumerated().map { i, item in
-            guard case .string(let text) = item, let instrument = InstrumentSpecification(parsing: text) else {
+            guard case .string(let text) = item,
+                let instrument = InstrumentSpecification(parsing: text, fileSeries: fileSeries)
+            else {
                 throw HypothesisError.configuration(
                     "\(key)[\(i)]",
                     expected:

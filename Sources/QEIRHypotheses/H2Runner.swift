@@ -20,9 +20,13 @@ extension HypothesisRunner {
     /// bands are β̂_h ± c·SE at `confidence_level`, every point labelled with its inference,
     /// and horizons with fewer than 10 residual degrees of freedom are warned. The LP-IV variant
     /// (Stock & Watson 2018, *Economic Journal* 128, 917–948; Ramey 2016, *Handbook of Macroeconomics* 2, ch. 2) estimates each horizon by
-    /// 2SLS with `h2_instruments` as the excluded instruments of qe_intensityₜ and reports the
-    /// first stage's F (HAC Wald / q), partial R², Kleibergen–Paap rk Wald F and Cragg–Donald
-    /// F; horizons with F < 10 are flagged weak. Every date t lies in the period; lags reach into
+    /// 2SLS with `h2_instruments` as the excluded instruments of qe_intensityₜ (none by default:
+    /// LP-IV runs only when instruments are configured, and the result states the exclusion
+    /// restriction it assumes) and reports the first stage's F (HAC Wald / q), partial R²,
+    /// Kleibergen–Paap rk Wald F, Cragg–Donald F, Montiel Olea & Pflueger's (2013, *Journal of
+    /// Business & Economic Statistics* 31, 358–369) effective F with its critical value, and the
+    /// Anderson–Rubin (1949) confidence set; horizons whose effective F does not exceed its
+    /// critical value (τ = 10 %, 5 % size) are flagged weak. Every date t lies in the period; lags reach into
     /// the presample, leads stop at the period's end, so the sample shrinks by one per horizon.
     /// Robustness: the projections with lags of QE intensity added as controls.
     /// - Parameters:
@@ -43,13 +47,20 @@ extension HypothesisRunner {
         progress?(HypothesisProgress(hypothesis: .h2, fraction: 0, message: "loading data"))
         var spec = LocalProjectionSpecification(
             horizons: c.lpHorizons, lags: c.lpLags, response: c.lpResponse, levels: [c.confidenceLevel])
-        // OLS projections use lp_inference. LP-IV inherits it unless it augments the shock's lags,
-        // which would duplicate H2's lagged-shock instruments; it then keeps HAC(h + 1), and the
-        // extra presample date lag augmentation needs is excluded so both samples start together.
+        // OLS projections use lp_inference. LP-IV inherits it, unless it augments the shock's lags
+        // while an instrument is itself a lag of the shock (they would be collinear): LP-IV then
+        // keeps HAC(h + 1), and the extra presample date lag augmentation needs is excluded so
+        // both samples start together.
         var olsSpec = spec
         olsSpec.inference = c.localProjectionInference
-        if !olsSpec.inference.augmentsLags { spec.inference = olsSpec.inference }
-        spec.excludedObservations = Set(spec.firstObservation..<olsSpec.firstObservation)
+        let lagsOfShock = c.instruments.contains {
+            if case .role(.qeIntensity) = $0.source { true } else { false }
+        }
+        if !olsSpec.inference.augmentsLags || !lagsOfShock {
+            spec.inference = olsSpec.inference
+        } else {
+            spec.excludedObservations = Set(spec.firstObservation..<olsSpec.firstObservation)
+        }
         let data = try await HypothesisData.build(
             .h2, configuration: c, source: source, presample: Self.presample(.h2, c))
         try Task.checkCancellation()
@@ -83,20 +94,40 @@ extension HypothesisRunner {
         }
         progress?(HypothesisProgress(hypothesis: .h2, fraction: 0.8, message: "LP-IV estimated"))
         let olsPoints = ols.horizons.map { Self.point($0, level: c.confidenceLevel, shock: shock) }
-        let ivPoints = iv?.horizons.map { Self.point($0, level: c.confidenceLevel, shock: shock) } ?? []
-        let weak = ivPoints.filter { ($0.firstStageF ?? .infinity) < 10 }.map(\.horizon)
+        let ivPoints: [LocalProjectionPoint] =
+            iv?.horizons.map { h -> LocalProjectionPoint in
+                var p = Self.point(h, level: c.confidenceLevel, shock: shock)
+                Self.addWeakInstrumentInference(&p, h, level: c.confidenceLevel)
+                return p
+            } ?? []
+        let weak = ivPoints.filter { !(($0.effectiveF ?? .nan) > ($0.effectiveFCriticalValue ?? .nan)) }.map(\.horizon)
+        let unbounded = ivPoints.filter { $0.andersonRubin?.isUnbounded == true }.map(\.horizon)
         var warnings = data.warnings
         if let note = data.exclusionWarning(c.excludedQuarters) { warnings.append(note) }
         warnings += ols.warnings.map { "H2 \($0.message)." }
+        if !ivPoints.isEmpty { warnings += Self.laggedRoleWarnings(c.instruments) }
         if !weak.isEmpty {
             warnings.append(
-                "H2: the LP-IV first-stage F is below 10 at horizon(s) \(weak.map(String.init).joined(separator: ", ")); "
-                    + "the instruments \(c.instruments.map(\.description).joined(separator: ", ")) are weak there.")
+                "H2: the LP-IV effective F (Montiel Olea–Pflueger) does not exceed its critical value for a 10 % "
+                    + "worst-case bias at horizon(s) \(weak.map(String.init).joined(separator: ", ")); the instruments "
+                    + "\(c.instruments.map(\.description).joined(separator: ", ")) are weak there: rely on the "
+                    + "Anderson–Rubin sets, not on the 2SLS bands.")
+        }
+        if !unbounded.isEmpty {
+            warnings.append(
+                "H2: the LP-IV Anderson–Rubin set is unbounded at horizon(s) "
+                    + "\(unbounded.map(String.init).joined(separator: ", ")) (unbounded: the data cannot rule out any "
+                    + "value, or only a bounded range of them).")
         }
         let section = LocalProjectionSection(
             responseVariable: response, response: c.lpResponse.rawValue, shock: shock, controls: controlNames,
             lags: c.lpLags, covariance: Self.inferenceText(olsSpec, iv: spec.inference), ols: olsPoints,
             instruments: c.instruments.map(\.description), iv: ivPoints, weakInstrumentHorizons: weak)
+        var sectionWithIV = section
+        if !ivPoints.isEmpty {
+            sectionWithIV.exclusionRestriction = Self.exclusionRestriction(c.instruments, controls: controlNames)
+            sectionWithIV.unboundedAndersonRubinHorizons = unbounded
+        }
         var robustness: [RobustnessCheck] = []
         if c.enableRobustnessTests {
             var lagged = olsSpec
@@ -137,6 +168,8 @@ extension HypothesisRunner {
             HeadlineValue(key: "h2.lpiv_hH_p", label: "H2 IV h\(h) p", value: ivPoints.last?.pValue),
             HeadlineValue(
                 key: "h2.first_stage_f_min", label: "H2 min F", value: ivPoints.compactMap(\.firstStageF).min()),
+            HeadlineValue(
+                key: "h2.effective_f_min", label: "H2 min F_eff", value: ivPoints.compactMap(\.effectiveF).min()),
         ]
         progress?(HypothesisProgress(hypothesis: .h2, fraction: 1, message: "done"))
         var result = HypothesisResult(
@@ -146,7 +179,7 @@ extension HypothesisRunner {
             specification: c.specification, periodStart: c.period?.start.description,
             periodEnd: c.period?.end.description, sampleStart: data.sampleStart.description,
             sampleEnd: data.sampleEnd.description, nobs: data.sampleSize, confidenceLevel: c.confidenceLevel,
-            seed: c.seed, estimates: estimates, headline: headline, threshold: nil, localProjections: section,
+            seed: c.seed, estimates: estimates, headline: headline, threshold: nil, localProjections: sectionWithIV,
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance, dataVintage: data.vintage,
             warnings: warnings, summary: "")
         result.localProjections?.inference = c.lpInference.rawValue
@@ -163,7 +196,7 @@ extension HypothesisRunner {
                         )
                     }, data: data, level: c.confidenceLevel)
             })
-        result.summary = Summaries.h2(result, result.localProjections ?? section)
+        result.summary = Summaries.h2(result, result.localProjections ?? sectionWithIV)
         result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result
     }

@@ -32,7 +32,7 @@ public import QEIRStats
 /// | `h2_investment_proxy` | `private_fixed_investment` | H2's response |
 /// | `h2_distortion_proxy` | `corporate_bond_spreads` | H2's distortion control |
 /// | `h2_rate_channel_proxy` | `ten_year_yield` | H2's rate-channel control |
-/// | `h2_instruments` | [`L1.qe_intensity`, `L2.qe_intensity`] | LP-IV instruments; [] skips LP-IV |
+/// | `h2_instruments` | [] (no LP-IV) | LP-IV's excluded instruments; a name from `series_files` is allowed |
 /// | `lp_horizons` | 8 | quarters (horizons 0…H) |
 /// | `lp_lags` | 2 | quarters of lags of the response and controls |
 /// | `lp_response` | `cumulative` | `cumulative`, `level` or `difference` |
@@ -47,6 +47,7 @@ public import QEIRStats
 /// | `irf_horizons` | 8 | quarters (responses 0…H) |
 /// | `transforms` | see ``defaultTransforms`` | role or series → `level`, `diff`, `log`, `log_diff`, `pct_change`, `yoy_pct_change` |
 /// | `aggregation` | `avg` (foreign holdings `eop`) | role → `avg`, `eop`, `sum` (to quarterly) |
+/// | `series_files` | {} | name → CSV file (`date,value`), usable as a proxy or instrument (``SeriesFile``) |
 ///
 /// Wrong types or values throw ``HypothesisError`` (``HypothesisError/Code/invalidConfiguration``)
 /// naming the JSON path, the expected value and the value found; unknown keys become
@@ -96,10 +97,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
     /// H2's rate-channel control.
     public var rateChannelProxy: SeriesReference = .proxy("ten_year_yield")
     /// H2's LP-IV instruments; empty skips LP-IV.
-    public var instruments: [InstrumentSpecification] = [
-        InstrumentSpecification(source: .role(.qeIntensity), lag: 1),
-        InstrumentSpecification(source: .role(.qeIntensity), lag: 2),
-    ]
+    public var instruments: [InstrumentSpecification] = []
     /// The last local-projection horizon H (quarters).
     public var lpHorizons = 8
     /// Lags of the response and controls in each projection (quarters).
@@ -136,6 +134,8 @@ public struct HypothesisConfiguration: Sendable, Hashable {
     public var aggregation: [SeriesRole: Aggregation] = HypothesisConfiguration.defaultAggregation
     /// Unknown keys and other remarks found while parsing.
     public var warnings: [ConfigurationWarning] = []
+    /// Series read from CSV files (`series_files`), by name.
+    public var seriesFiles: [String: SeriesFile] = [:]
 
     /// The default transforms: `diff` for the yield, QE intensity and the rate channel,
     /// `level` for the confidence proxy, the fiscal burden and the distortion spread,
@@ -161,7 +161,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
         "h2_distortion_proxy", "h2_instruments", "h2_investment_proxy", "h2_rate_channel_proxy",
         "h3_dollar_proxy", "h3_foreign_holdings_proxy", "h3_inflation_proxy", "hypotheses", "irf_horizons",
         "lp_horizons", "lp_inference", "lp_lags", "lp_response", "offline_substitutes", "qe_intensity_proxy", "seed",
-        "threshold_trim", "transforms", "var_bands", "var_lag_selection", "var_lags", "var_max_lags",
+        "series_files", "threshold_trim", "transforms", "var_bands", "var_lag_selection", "var_lags", "var_max_lags",
     ]
 
     /// The keys a specification preset sets before the configuration is read: `"alternative"`
@@ -217,7 +217,9 @@ public struct HypothesisConfiguration: Sendable, Hashable {
                     message: "unknown key '\(key)' ignored; check its spelling (known keys: "
                         + "\(Self.knownKeys.joined(separator: ", ")))."))
         }
-        let reader = Reader(members: members)
+        var reader = Reader(members: members)
+        try applySeriesFiles(reader)
+        reader.fileSeries = Set(seriesFiles.keys)
         if let v = try reader.number("confidence_level", open: 0, 1) { confidenceLevel = v }
         if let v = try reader.integer("bootstrap_iterations", minimum: 0) {
             guard v != 1 else {
@@ -267,7 +269,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
                 let value = try Reader.choice(map[key]!, path: path, StationarityTransform.self)
                 if let role = SeriesRole(rawValue: key) {
                     transforms[role] = value
-                } else if SeriesReference(parsing: key) != nil {
+                } else if SeriesReference(parsing: key) != nil || seriesFiles[key] != nil {
                     seriesTransforms[key] = value
                 } else {
                     throw HypothesisError.configuration(
@@ -295,7 +297,9 @@ public struct HypothesisConfiguration: Sendable, Hashable {
 
     private mutating func validateInstruments() throws {
         for (i, instrument) in instruments.enumerated() {
-            if case .series = instrument.source, seriesTransforms[instrument.sourceName] == nil {
+            if case .series = instrument.source, seriesTransforms[instrument.sourceName] == nil,
+                seriesFiles[instrument.sourceName] == nil
+            {
                 throw HypothesisError.configuration(
                     "transforms.\(instrument.sourceName)",
                     expected: "a stationarity transform (level, diff, log, log_diff, pct_change, yoy_pct_change) "
@@ -386,6 +390,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
             "var_max_lags": .integer(varMaxLags), "irf_horizons": .integer(irfHorizons),
             "var_bands": .string(varBands.rawValue),
             "gdp_proxy": .string(gdpProxy.description),
+            "series_files": .object(seriesFiles.mapValues { .string($0.path) }),
             "transforms": .object(
                 Dictionary(uniqueKeysWithValues: transforms.map { ($0.key.rawValue, .string($0.value.rawValue)) })
                     .merging(seriesTransforms.mapValues { .string($0.rawValue) }) { a, _ in a }),

@@ -186,8 +186,11 @@ public struct HypothesisData: Sendable, Hashable {
     public static func build(
         _ hypothesis: Hypothesis, configuration: HypothesisConfiguration, source: any SeriesSource, presample: Int = 0
     ) async throws -> HypothesisData {
+        let reader: any SeriesSource =
+            configuration.seriesFiles.isEmpty
+            ? source : SeriesFilesSource(base: source, files: configuration.seriesFiles)
         var builder = Builder(
-            hypothesis: hypothesis, configuration: configuration, source: source, presample: max(0, presample))
+            hypothesis: hypothesis, configuration: configuration, source: reader, presample: max(0, presample))
         return try await builder.build()
     }
 }

@@ -112,7 +112,8 @@ public enum HypothesisJobs {
             if let period = definition.period { tags.append("period:\(period.start)..\(period.end)") }
             return try JobSpec(
                 id: definition.id, handler: handlerName, encoding: payload, maxRetries: maxRetries, timeout: timeout,
-                tags: tags, inputs: [dataVintageKey: dataVintage], seed: configuration.seed)
+                tags: tags, inputs: try configuration.seriesFileInputs().merging([dataVintageKey: dataVintage]) { $1 },
+                seed: configuration.seed)
         }
     }
 }

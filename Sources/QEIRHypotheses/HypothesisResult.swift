@@ -179,6 +179,17 @@ public struct LocalProjectionPoint: Sendable, Hashable, Codable {
     public var inference: String? = nil
     /// The degrees of freedom of its t reference (`nil`: normal).
     public var degreesOfFreedom: Double? = nil
+    /// LP-IV: Montiel Olea & Pflueger's (2013) effective first-stage F under the horizon's HAC
+    /// covariance.
+    public var effectiveF: Double? = nil
+    /// LP-IV: its critical value (generalized, τ = 10 % worst-case bias, 5 % size); instruments
+    /// are weak at this horizon when ``effectiveF`` does not exceed it.
+    public var effectiveFCriticalValue: Double? = nil
+    /// LP-IV: the simplified (conservative) critical value of the same test.
+    public var effectiveFSimplifiedCriticalValue: Double? = nil
+    /// LP-IV: the Anderson–Rubin confidence set for β_h at the confidence level, valid however
+    /// weak the instruments.
+    public var andersonRubin: AndersonRubinReport? = nil
 
     enum CodingKeys: String, CodingKey {
         case horizon, nobs, coefficient, lower, upper
@@ -190,6 +201,10 @@ public struct LocalProjectionPoint: Sendable, Hashable, Codable {
         case craggDonald = "cragg_donald"
         case inference
         case degreesOfFreedom = "degrees_of_freedom"
+        case effectiveF = "effective_f"
+        case effectiveFCriticalValue = "effective_f_critical_value"
+        case effectiveFSimplifiedCriticalValue = "effective_f_simplified_critical_value"
+        case andersonRubin = "anderson_rubin"
     }
 }
 
@@ -213,16 +228,23 @@ public struct LocalProjectionSection: Sendable, Hashable, Codable {
     public var instruments: [String]
     /// The LP-IV projections, h = 0…H (empty without instruments).
     public var iv: [LocalProjectionPoint]
-    /// Horizons whose first-stage F is below 10 (Staiger–Stock rule of thumb).
+    /// Horizons whose effective F (Montiel Olea & Pflueger 2013) does not exceed its critical
+    /// value (τ = 10 %, 5 % size): the instruments are weak there.
     public var weakInstrumentHorizons: [Int]
     /// The OLS projections' `lp_inference` (`lag_augmented`, `ewc`, …).
     public var inference: String? = nil
+    /// LP-IV: the exclusion restriction the estimates assume, in words; `nil` without LP-IV.
+    public var exclusionRestriction: String? = nil
+    /// LP-IV: horizons whose Anderson–Rubin set is unbounded (the whole line, a ray or two rays).
+    public var unboundedAndersonRubinHorizons: [Int]? = nil
 
     enum CodingKeys: String, CodingKey {
         case response, shock, controls, lags, covariance, ols, instruments, iv
         case responseVariable = "response_variable"
         case weakInstrumentHorizons = "weak_instrument_horizons"
         case inference
+        case exclusionRestriction = "exclusion_restriction"
+        case unboundedAndersonRubinHorizons = "unbounded_anderson_rubin_horizons"
     }
 }
 

@@ -101,6 +101,7 @@ enum Summaries {
                     + "\(num(ivLast.coefficient)) [\(num(ivLast.lower)), \(num(ivLast.upper))]; first-stage F "
                     + "\(num(fs.min())) to \(num(fs.max())), Kleibergen–Paap F at h=0 \(num(s.iv.first?.kleibergenPaap))"
                     + (s.weakInstrumentHorizons.isEmpty ? "" : "; weak at h = \(s.weakInstrumentHorizons)"))
+            lines += lpivInferenceLines(s)
         } else {
             lines.append("  LP-IV: not run (h2_instruments is empty)")
         }

@@ -95,7 +95,8 @@ public enum SeriesRole: String, Sendable, Hashable, Codable, CaseIterable, Compa
 /// Text form: a proxy name in lower case (`"fed_total_assets"`), or an upper-case FRED id
 /// (`"PNFIC1"`, letters, digits and `_`).
 public enum SeriesReference: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// A proxy name from ``QEIRData/ProxyRegistry/defaults``.
+    /// A proxy name from ``QEIRData/ProxyRegistry/defaults``, or a name the configuration's
+    /// `series_files` defines (read by ``SeriesFilesSource``).
     case proxy(String)
     /// A FRED series id.
     case series(String)
@@ -220,8 +221,11 @@ public struct InstrumentSpecification: Sendable, Hashable, Codable, CustomString
     }
 
     /// Parses the text form.
+    /// - Parameters:
+    ///   - text: `name` or `L<k>.name`.
+    ///   - fileSeries: names defined by `series_files`, accepted as `.series(.proxy(name))`.
     /// - Returns: `nil` when the text is malformed.
-    public init?(parsing text: String) {
+    public init?(parsing text: String, fileSeries: Set<String> = []) {
         var name = Substring(text)
         var lag = 0
         if text.hasPrefix("L"), let dot = text.firstIndex(of: ".") {
@@ -234,6 +238,8 @@ public struct InstrumentSpecification: Sendable, Hashable, Codable, CustomString
             source = .role(role)
         } else if let reference = SeriesReference(parsing: String(name)) {
             source = .series(reference)
+        } else if fileSeries.contains(String(name)) {
+            source = .series(.proxy(String(name)))
         } else {
             return nil
         }

@@ -1,8 +1,9 @@
 // Continuous distributions used for inference: normal, Student's t, F and chi-squared.
 //
 // Densities, distribution functions and quantiles come from R's standalone math library
-// (libRmath, "nmath"; Debian package r-mathlib) through the CQEIRRmath shim. This is the only
-// file of QEIRStats that calls it. Where libRmath 4.2 was measured (against mpmath) to be
+// (libRmath, "nmath"; Debian package r-mathlib) through the CQEIRRmath shim. This file and
+// NoncentralChiSquared.swift are the only files of QEIRStats that call it. Where libRmath 4.2
+// was measured (against mpmath) to be
 // inaccurate or to print on stdout — t, F and chi-squared quantiles, chi-squared densities for
 // df > 1000, far F tails — values are computed or refined here; each type's documentation
 // says how. libRmath's qf and its log-scale pf in the affected region are never called.

@@ -366,10 +366,12 @@ public struct LocalProjection: Sendable {
             let c = regression.criticalValue(level: level)
             return LPBand(level: level, lower: beta - c * se, upper: beta + c * se)
         }
-        return LPHorizon(
+        var out = LPHorizon(
             horizon: h, nobs: design.dependent.count, observations: design.observations, dates: design.dates,
             dependentName: design.dependentName, coefficient: beta, standardError: se,
             pValue: regression.pValues[j], inference: label, bands: bands,
             regression: regression, iv: iv, firstStageF: firstStageF)
+        if design.instruments != nil { try addWeakInstrumentInference(&out, design, covariance, spec) }
+        return out
     }
 }

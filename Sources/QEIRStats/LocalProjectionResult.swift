@@ -77,8 +77,20 @@ public struct LPHorizon: Sendable, Hashable {
     /// linearmodels reports W itself (``FirstStage/test``) and this is W/q. `nil` for OLS.
     public let firstStageF: Double?
 
+    /// LP-IV: Montiel Olea & Pflueger's (2013) effective F test of the instruments under the
+    /// horizon's covariance (τ = 10 %, α = 5 %); `nil` for OLS.
+    public var effectiveF: EffectiveFTest? = nil
+    /// LP-IV: the Anderson–Rubin (1949) confidence set for β_h under the horizon's covariance,
+    /// one per band level in the specification's order; empty for OLS.
+    public var andersonRubin: [AndersonRubinSet] = []
+
     /// LP-IV: the first-stage diagnostics of the shock (test, partial R²); `nil` for OLS.
     public var firstStage: FirstStage? { iv?.firstStage.first }
+
+    /// The Anderson–Rubin set at `level` (matched to 1e-12), if it was computed.
+    public func andersonRubin(level: Double) -> AndersonRubinSet? {
+        andersonRubin.first { abs($0.level - level) <= 1e-12 }
+    }
 
     /// The band at `level` (matched to 1e-12), if it was requested.
     public func band(level: Double) -> LPBand? { bands.first { abs($0.level - level) <= 1e-12 } }

@@ -19,5 +19,7 @@ static inline double qeir_df(double x, double df1, double df2, int logd) { retur
 static inline double qeir_pchisq(double x, double df, int lower, int logp) { return pchisq(x, df, lower, logp); }
 static inline double qeir_qchisq(double p, double df, int lower, int logp) { return qchisq(p, df, lower, logp); }
 static inline double qeir_dchisq(double x, double df, int logd) { return dchisq(x, df, logd); }
+static inline double qeir_pnchisq(double x, double df, double ncp, int lower, int logp) { return pnchisq(x, df, ncp, lower, logp); }
+static inline double qeir_qnchisq(double p, double df, double ncp, int lower, int logp) { return qnchisq(p, df, ncp, lower, logp); }
 
 #endif
