@@ -33,7 +33,23 @@ enum Summaries {
             if let direction = p.direction { line += "; \(direction)" }
             lines.append(line)
         }
-        return lines + r.warnings.map { "  Note: \($0)" }
+        // Influence notes can run to dozens in a short sample: the summary shows the first few;
+        // result.json keeps every one (warnings, influence).
+        let influence = r.warnings.filter(isInfluenceNote)
+        let shown = 8
+        lines += r.warnings.filter { !isInfluenceNote($0) }.map { "  Note: \($0)" }
+        lines += influence.prefix(shown).map { "  Influence: \($0)" }
+        if influence.count > shown {
+            lines.append(
+                "  Influence: … \(influence.count - shown) more (every one in result.json, under warnings and influence)")
+        }
+        return lines
+    }
+
+    /// Whether a warning is one of the influence diagnostics' (a quarter whose removal flips an
+    /// estimate, or a high-leverage quarter).
+    static func isInfluenceNote(_ text: String) -> Bool {
+        text.contains(": dropping ") || text.contains(" has leverage ")
     }
 
     /// The units of a column as estimated: the source's units after the role's transform

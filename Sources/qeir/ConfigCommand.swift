@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QEIRBatch
+import QEIRHypotheses
 
 /// `qeir config` — check and create batch configuration files (the seed's JSON format).
 struct ConfigCommand: AsyncParsableCommand {
@@ -57,9 +58,16 @@ enum BatchConfigurationFile {
             throw ValidationError("Cannot read configuration file '\(path)': \(error.localizedDescription)")
         }
         do {
-            let (configuration, warnings) = try BatchConfiguration.parse(data)
+            var (configuration, warnings) = try BatchConfiguration.parse(data)
             for warning in warnings {
                 FileHandle.standardError.write(Data("warning: \(path): \(warning)\n".utf8))
+            }
+            // series_files paths are relative to the configuration file, whatever the working directory.
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            configuration.baseConfig = HypothesisConfiguration.resolvingSeriesFiles(
+                in: configuration.baseConfig, relativeTo: directory)
+            configuration.specificationsConfig = configuration.specificationsConfig.mapValues {
+                HypothesisConfiguration.resolvingSeriesFiles(in: $0, relativeTo: directory)
             }
             return configuration
         } catch {
