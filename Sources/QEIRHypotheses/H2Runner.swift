@@ -126,6 +126,7 @@ extension HypothesisRunner {
             seed: c.seed, estimates: estimates, headline: headline, threshold: nil, localProjections: section,
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance, dataVintage: data.vintage,
             warnings: warnings, summary: "")
+        result.addStationarityChecks(data)
         result.summary = Summaries.h2(result, section)
         return result
     }

@@ -138,6 +138,7 @@ extension HypothesisRunner {
             estimates: estimates, headline: headline, threshold: nil, localProjections: nil,
             vectorAutoregression: section, robustness: robustness, provenance: data.provenance,
             dataVintage: data.vintage, warnings: warnings, summary: "")
+        result.addStationarityChecks(data)
         result.summary = Summaries.h3(result, section)
         return result
     }

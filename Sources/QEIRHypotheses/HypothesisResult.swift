@@ -346,10 +346,13 @@ public struct HypothesisResult: Sendable, Hashable, Codable {
     public var warnings: [String]
     /// A short human summary.
     public var summary: String
+    /// ADF and KPSS on every role, in levels and as estimated (see ``StationarityCheck``).
+    public var stationarity: [StationarityCheck] = []
 
     enum CodingKeys: String, CodingKey {
         case hypothesis, title, model, specification, nobs, seed, estimates, headline, threshold, robustness,
             provenance, warnings, summary
+        case stationarity
         case periodStart = "period_start"
         case periodEnd = "period_end"
         case sampleStart = "sample_start"

@@ -225,6 +225,7 @@ public struct HypothesisRunner: Sendable {
             estimates: linearEstimates, headline: headline, threshold: section, localProjections: nil,
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance,
             dataVintage: data.vintage, warnings: data.warnings, summary: "")
+        result.addStationarityChecks(data)
         result.summary = Summaries.h1(result, section)
         return result
     }
