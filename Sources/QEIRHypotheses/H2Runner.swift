@@ -196,6 +196,7 @@ extension HypothesisRunner {
                         )
                     }, data: data, level: c.confidenceLevel)
             })
+        result.addStationarityChecks(data)
         result.summary = Summaries.h2(result, result.localProjections ?? sectionWithIV)
         result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result

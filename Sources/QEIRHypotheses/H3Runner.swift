@@ -203,6 +203,7 @@ extension HypothesisRunner {
                 "H3: influence diagnostics not computed: with exclude_dates the VAR's rows are not consecutive "
                     + "quarters; run the job without exclude_dates for them.")
         }
+        result.addStationarityChecks(data)
         result.summary = Summaries.h3(result, section)
         result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result

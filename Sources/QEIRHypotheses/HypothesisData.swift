@@ -108,6 +108,10 @@ public struct HypothesisData: Sendable, Hashable {
     public let warnings: [String]
     /// The data source's vintage.
     public let vintage: String
+    /// Each role's series before its stationarity transform (after aggregation and the ratio to
+    /// GDP), over the estimation sample ``sampleStart``…``sampleEnd``, keyed by column; for the
+    /// stationarity checks. A role missing a level value inside the sample is left out.
+    public var levels: [String: [Double]] = [:]
 
     /// Column names in order.
     public var columns: [String] { dataset.columnNames }
@@ -204,6 +208,8 @@ private struct Builder {
     var provenance: [ColumnProvenance] = []
     var warnings: [String] = []
     var gdp: (series: Series, loaded: LoadedSeries)?
+    /// Each role's series before its stationarity transform, by column.
+    var levels: [String: Series] = [:]
 
     init(hypothesis: Hypothesis, configuration: HypothesisConfiguration, source: any SeriesSource, presample: Int) {
         self.hypothesis = hypothesis
@@ -234,9 +240,20 @@ private struct Builder {
         dataset = try window(dataset)
         if hypothesis == .h1 { dataset = try addInteraction(dataset) }
         let (sampleStart, sampleEnd) = try sampleRange(dataset)
-        return HypothesisData(
+        var data = HypothesisData(
             hypothesis: hypothesis, dataset: dataset, presampleRows: presample, sampleStart: sampleStart,
             sampleEnd: sampleEnd, provenance: provenance, warnings: warnings, vintage: source.vintage)
+        data.levels = sampleLevels(Array(dataset.dates.dropFirst(presample)))
+        return data
+    }
+
+    /// The untransformed series on the estimation-sample quarters (complete ones only).
+    func sampleLevels(_ dates: [SeriesDate]) -> [String: [Double]] {
+        levels.compactMapValues { series in
+            let byDate = Dictionary(zip(series.dates, series.values), uniquingKeysWith: { a, _ in a })
+            let values = dates.compactMap { byDate[$0] ?? nil }
+            return values.count == dates.count ? values : nil
+        }
     }
 
     // MARK: Columns
@@ -307,6 +324,7 @@ private struct Builder {
             construction += " / \(gdpText) × 100"
         }
         let transform = configuration.transform(for: role)
+        levels[role.rawValue] = series
         do {
             series = try series.transformed(transform.transform, name: role.rawValue)
         } catch let error as DataError {

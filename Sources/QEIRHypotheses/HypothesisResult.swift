@@ -393,11 +393,14 @@ public struct HypothesisResult: Sendable, Hashable, Codable {
         set { influenceSections = newValue }
     }
     var influenceSections: [InfluenceSection]? = nil
+    /// ADF and KPSS on every role, in levels and as estimated (see ``StationarityCheck``).
+    public var stationarity: [StationarityCheck] = []
 
     enum CodingKeys: String, CodingKey {
         case hypothesis, title, model, specification, nobs, seed, estimates, headline, threshold, robustness,
             provenance, warnings, summary
         case influenceSections = "influence"
+        case stationarity
         case periodStart = "period_start"
         case periodEnd = "period_end"
         case sampleStart = "sample_start"

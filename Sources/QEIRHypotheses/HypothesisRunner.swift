@@ -238,6 +238,7 @@ public struct HypothesisRunner: Sendable {
                     y: y, design: design, q: q, thresholdName: fit.thresholdName, options: options, fit: fit,
                     data: data, excludedRows: dropped, level: c.confidenceLevel)
             })
+        result.addStationarityChecks(data)
         result.summary = Summaries.h1(result, section)
         result.estimationData = EstimationData(data, excluded: c.excludedQuarters)
         return result

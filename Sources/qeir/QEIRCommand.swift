@@ -12,7 +12,7 @@ struct QEIRCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Regress.self, Threshold.self, BootstrapCommand.self, FRED.self, HypothesisCommand.self, Worker.self,
-            ConfigCommand.self,
+            ConfigCommand.self, StationarityCommand.self,
         ]
     )
 
