@@ -29,6 +29,9 @@ public import QEIRStats
 /// | `threshold_trim` | 0.15 | in (0, 0.5): share of observations kept out of each regime's end |
 /// | `h1_covariance` | `heteroskedastic` | or `homoskedastic` |
 /// | `h1_test_statistic` | `sup_lm` if heteroskedastic, else `sup_f` | `sup_f` or `sup_lm` |
+/// | `h1_regime_covariance` | `auto` (HC3 if a regime has leverage > 0.5 or < 10 residual df, else HC1) | `classical`, `hc0`–`hc3` |
+/// | `h1_min_regime_size` | k + 1 = 5 | integer ≥ 5: smallest regime of any split |
+/// | `h1_eta2_method` | `kernel` | or `quadratic`: Hansen's η² of the LR interval |
 /// | `h2_investment_proxy` | `private_fixed_investment` | H2's response |
 /// | `h2_distortion_proxy` | `corporate_bond_spreads` | H2's distortion control |
 /// | `h2_rate_channel_proxy` | `ten_year_yield` | H2's rate-channel control |
@@ -89,6 +92,12 @@ public struct HypothesisConfiguration: Sendable, Hashable {
     public var thresholdCovariance: ThresholdCovariance = .heteroskedastic
     /// H1's test statistic; `nil` picks sup-LM when heteroskedastic, sup-F otherwise.
     public var thresholdStatistic: ThresholdTestStatistic?
+    /// H1's regime standard errors (`h1_regime_covariance`).
+    public var h1RegimeCovariance: H1RegimeCovariance = .auto
+    /// H1's smallest regime (`h1_min_regime_size`); `nil`: k + 1.
+    public var h1MinRegimeSize: Int?
+    /// H1's η² estimator of the LR interval (`h1_eta2_method`).
+    public var h1Eta2Method: ThresholdEta2Method = .kernel
 
     /// H2's response.
     public var investmentProxy: SeriesReference = .proxy("private_fixed_investment")
@@ -156,8 +165,8 @@ public struct HypothesisConfiguration: Sendable, Hashable {
     /// Every key the configuration understands.
     public static let knownKeys: [String] = [
         "aggregation", "bootstrap_iterations", "confidence_level", "enable_robustness_tests", "exclude_dates",
-        "gdp_proxy",
-        "h1_confidence_proxy", "h1_covariance", "h1_test_statistic", "h1_threshold_proxy", "h1_yield_proxy",
+        "gdp_proxy", "h1_confidence_proxy", "h1_covariance", "h1_eta2_method", "h1_min_regime_size",
+        "h1_regime_covariance", "h1_test_statistic", "h1_threshold_proxy", "h1_yield_proxy",
         "h2_distortion_proxy", "h2_instruments", "h2_investment_proxy", "h2_rate_channel_proxy",
         "h3_dollar_proxy", "h3_foreign_holdings_proxy", "h3_inflation_proxy", "hypotheses", "irf_horizons",
         "lp_horizons", "lp_inference", "lp_lags", "lp_response", "offline_substitutes", "qe_intensity_proxy", "seed",
@@ -243,6 +252,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
         if let v = try reader.number("threshold_trim", open: 0, 0.5) { thresholdTrim = v }
         if let v = try reader.choice("h1_covariance", ThresholdCovariance.self) { thresholdCovariance = v }
         if let v = try reader.choice("h1_test_statistic", ThresholdTestStatistic.self) { thresholdStatistic = v }
+        try applyThreshold(reader)
         if let v = try reader.reference("h2_investment_proxy") { investmentProxy = v }
         if let v = try reader.reference("h2_distortion_proxy") { distortionProxy = v }
         if let v = try reader.reference("h2_rate_channel_proxy") { rateChannelProxy = v }
@@ -397,6 +407,7 @@ public struct HypothesisConfiguration: Sendable, Hashable {
             "aggregation": .object(
                 Dictionary(uniqueKeysWithValues: aggregation.map { ($0.key.rawValue, .string($0.value.rawValue)) })),
         ]
+        out.merge(resolvedThreshold) { _, new in new }
         for role in SeriesRole.allCases {
             out[Self.key(for: role)] = reference(for: role).map { .string($0.description) } ?? .null
         }

@@ -126,6 +126,29 @@ public struct ThresholdSection: Sendable, Hashable, Codable {
     public var regimes: [Regime]
     /// The linear model (no threshold) with Newey–West HAC standard errors.
     public var linear: [Estimate]
+    /// The regime covariance used (`hc1`, `hc3`, ...).
+    public var regimeCovariance: String? = nil
+    /// Why (`auto`: which regime's leverage or residual df chose HC3).
+    public var regimeCovarianceReason: String? = nil
+    /// The reference distribution of the regime t statistics (each regime's own nᵣ − k df).
+    public var regimeInferenceDF: String? = nil
+    /// "conditional on the estimated split": regime SEs treat γ̂ as known.
+    public var regimeInference: String? = nil
+    /// Whether the bootstrap test rejects linearity at 1 − confidence level (`nil`: not run).
+    /// `false` means the regime estimates are not evidence of a threshold.
+    public var linearityRejected: Bool? = nil
+    /// The η² estimator (`kernel` or `quadratic`).
+    public var eta2Method: String? = nil
+    /// The smallest regime of any split (LR grid and candidates).
+    public var minRegimeSize: Int? = nil
+    /// Distinct values of the threshold variable.
+    public var distinctThresholdValues: Int? = nil
+    /// Every admissible split γ (the LR interval's grid), for charts of LR(γ).
+    public var profileGamma: [Double]? = nil
+    /// LR(γ) on ``profileGamma``; the interval is {γ : LR(γ) ≤ ``criticalValue``}.
+    public var profileLR: [Double]? = nil
+    /// The estimator's diagnostic codes (`few_residual_df`, `step_function_threshold`, ...).
+    public var diagnostics: [String]? = nil
 
     /// One regime's estimates.
     public struct Regime: Sendable, Hashable, Codable {
@@ -133,9 +156,19 @@ public struct ThresholdSection: Sendable, Hashable, Codable {
         public var label: String
         /// Observations in the regime.
         public var nobs: Int
-        /// The regime's coefficients with SEs, t statistics (n − 2k degrees of freedom), p-values
-        /// and intervals.
+        /// The regime's coefficients with SEs, t statistics (``residualDF`` degrees of freedom),
+        /// p-values and intervals, conditional on the estimated split.
         public var coefficients: [Estimate]
+        /// nᵣ − k, the degrees of freedom of the t statistics.
+        public var residualDF: Int? = nil
+        /// The regime's largest leverage.
+        public var maxLeverage: Double? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case label, nobs, coefficients
+            case residualDF = "residual_df"
+            case maxLeverage = "max_leverage"
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -148,6 +181,11 @@ public struct ThresholdSection: Sendable, Hashable, Codable {
         case testStatistic = "test_statistic"
         case testValue = "test_value"
         case testPValue = "test_p_value"
+        case regimeCovariance = "regime_covariance", regimeCovarianceReason = "regime_covariance_reason",
+            regimeInferenceDF = "regime_inference_df", regimeInference = "regime_inference",
+            linearityRejected = "linearity_rejected", eta2Method = "eta2_method", minRegimeSize = "min_regime_size",
+            distinctThresholdValues = "distinct_threshold_values", profileGamma = "profile_gamma",
+            profileLR = "profile_lr", diagnostics
     }
 }
 

@@ -95,9 +95,13 @@ public struct HypothesisRunner: Sendable {
     /// γ̂ minimises the SSR over candidates trimmed by `threshold_trim`; the interval for γ
     /// inverts the LR statistic at `confidence_level`; "no threshold" is tested with Hansen's
     /// (1996) fixed-regressor bootstrap (`bootstrap_iterations` replicates from `seed`, sup-LM
-    /// under heteroskedasticity, sup-F otherwise). Regime coefficients get t statistics with
-    /// n − 2k degrees of freedom. The linear model (no threshold) is reported with Newey–West
-    /// HAC standard errors (automatic bandwidth). Robustness: the homoskedastic LR interval.
+    /// under heteroskedasticity, sup-F otherwise). The LR interval is read over every split leaving
+    /// `h1_min_regime_size` (default k + 1) quarters per regime, not only the trimmed candidates;
+    /// η² by `h1_eta2_method`. Regime coefficients get `h1_regime_covariance` standard errors
+    /// (`auto`: HC3 when a regime's leverage exceeds 0.5 or it leaves < 10 residual df, else HC1)
+    /// and t statistics on each regime's own nᵣ − k degrees of freedom — conditional on the
+    /// estimated split, and flagged when the bootstrap test does not reject linearity. The linear
+    /// model (no threshold) is reported with Newey–West HAC standard errors (automatic bandwidth). Robustness: the homoskedastic LR interval.
     /// - Parameters:
     ///   - configuration: the knobs, period and specification.
     ///   - progress: receives the bootstrap's progress.
@@ -127,12 +131,10 @@ public struct HypothesisRunner: Sendable {
         let q = try kept(SeriesRole.fiscalBurden.rawValue)
         let names = [SeriesRole.qeIntensity.rawValue, SeriesRole.confidence.rawValue, "qe_x_confidence"]
         let design = try DesignMatrix(columns: try names.map { ($0, try kept($0)) })
-        let options = ThresholdOptions(
-            trim: c.thresholdTrim, covariance: c.thresholdCovariance, confidence: c.confidenceLevel)
-        let (model, fit) = try context.wrap {
+        let (model, (fit, options, covarianceReason)) = try context.wrap {
             let model = try ThresholdRegression(
                 y: y, design: design, thresholdVariable: q, thresholdName: SeriesRole.fiscalBurden.rawValue)
-            return (model, try model.fit(options: options))
+            return (model, try H1Threshold.fit(model, c))
         }
         progress?(HypothesisProgress(hypothesis: .h1, fraction: 0.05, message: "threshold estimated"))
         var test: ThresholdTest? = nil
@@ -153,15 +155,8 @@ public struct HypothesisRunner: Sendable {
         try Task.checkCancellation()
         let linear = try context.wrap { try OLS().fit(y: y, design: design, covariance: .hac(lags: nil)) }
         let linearEstimates = try Self.estimates(linear, level: c.confidenceLevel)
-        let df = Double(fit.nobs - 2 * design.count)
-        let regimes = fit.regimes.map { regime in
-            ThresholdSection.Regime(
-                label: regime.label, nobs: regime.nobs,
-                coefficients: zip(regime.names, zip(regime.coefficients, regime.standardErrors)).map { name, bs in
-                    Self.tEstimate(name: name, estimate: bs.0, standardError: bs.1, df: df, level: c.confidenceLevel)
-                })
-        }
-        let section = ThresholdSection(
+        let regimes = H1Threshold.regimes(fit, level: c.confidenceLevel)
+        var section = ThresholdSection(
             thresholdVariable: fit.thresholdName, threshold: fit.threshold,
             lrInterval: IntervalValue(
                 lower: fit.confidenceInterval.lower, upper: fit.confidenceInterval.upper, level: c.confidenceLevel),
@@ -172,6 +167,7 @@ public struct HypothesisRunner: Sendable {
             trim: c.thresholdTrim, candidates: fit.candidates.count, ssr: fit.ssr, ssrLinear: fit.ssrLinear,
             testStatistic: test?.statistic.rawValue, testValue: test?.value, testPValue: test?.pValue,
             replications: test?.replications ?? 0, regimes: regimes, linear: linearEstimates)
+        H1Threshold.annotate(&section, fit: fit, test: test, reason: covarianceReason, level: c.confidenceLevel)
         var robustness: [RobustnessCheck] = []
         if c.enableRobustnessTests && c.thresholdCovariance == .heteroskedastic {
             var homoskedastic = options
@@ -231,6 +227,7 @@ public struct HypothesisRunner: Sendable {
             estimates: linearEstimates, headline: headline, threshold: section, localProjections: nil,
             vectorAutoregression: nil, robustness: robustness, provenance: data.provenance,
             dataVintage: data.vintage, warnings: data.warnings, summary: "")
+        result.warnings += H1Threshold.warnings(fit: fit, test: test, level: c.confidenceLevel)
         if let note = data.exclusionWarning(c.excludedQuarters) { result.warnings.append(note) }
         result.attach(
             try context.wrap {

@@ -94,8 +94,16 @@ enum Summaries {
             let qe = regime.coefficients.first { $0.name == SeriesRole.qeIntensity.rawValue }
             let inter = regime.coefficients.first { $0.name == "qe_x_confidence" }
             lines.append(
-                "  Regime \(label) (\(regime.nobs) quarters): qe_intensity \(coefficientLine(qe)); "
-                    + "qe_x_confidence \(coefficientLine(inter))")
+                "  Regime \(label) (\(regime.nobs) quarters\(regime.residualDF.map { ", \($0) residual df" } ?? "")): "
+                    + "qe_intensity \(coefficientLine(qe)); qe_x_confidence \(coefficientLine(inter))")
+        }
+        if let cov = s.regimeCovariance {
+            lines.append(
+                "  Regime inference (\(cov.uppercased()) SEs, t on each regime's n − k df) is conditional on the "
+                    + "estimated split"
+                    + (s.linearityRejected == false
+                        ? "; the bootstrap test does not reject linearity: regime estimates are not evidence of a threshold"
+                        : ""))
         }
         return (lines + dataLines(r)).joined(separator: "\n")
     }

@@ -3,8 +3,8 @@ import QEIRStats
 extension InfluenceReport {
     /// H1's influence: each regime regression (hat values of the regime's own OLS fit) and the
     /// linear model; leave-one-out refits the whole threshold model without each quarter (γ
-    /// re-estimated, the regime's coefficient and its t p-value on n − 1 − 2k degrees of freedom
-    /// under the configured covariance) for `qe_intensity` and `qe_x_confidence`.
+    /// re-estimated, the regime's coefficient and its t p-value on the regime's own residual degrees
+    /// of freedom under the configured covariance, as the headline) for `qe_intensity` and `qe_x_confidence`.
     /// - Parameters:
     ///   - y, design, q: the threshold model's data (rows = the sample quarters).
     ///   - thresholdName: q's name.
@@ -45,7 +45,8 @@ extension InfluenceReport {
             }
             let b = reg.coefficients[j]
             let se = reg.standardErrors[j]
-            let df = Double(nobs - 2 * k)
+            // The headline's rule: t with the regime's own residual df (n_r − k).
+            let df = Double(reg.residualDF)
             guard df >= 1, se > 0 else { return (b, nil) }
             return (b, PValue.twoSidedT(b / se, degreesOfFreedom: df))
         }

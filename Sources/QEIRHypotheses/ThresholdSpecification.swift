@@ -12,7 +12,7 @@ public struct ThresholdSpecification: Sendable, Hashable {
     public var thresholdVariable: String
     /// Add a constant named `const`.
     public var constant: Bool = true
-    /// Estimation options (trimming, covariance, confidence level).
+    /// Estimation options (trimming, covariance, confidence level, regime SEs, η², minimum regime size).
     public var options = ThresholdOptions()
     /// Test statistic of no threshold; `nil` picks sup-F for homoskedastic and sup-LM for
     /// heteroskedastic models (the robust Wald form over-rejects in Monte Carlo: 9.5% at 5%
@@ -84,7 +84,22 @@ public struct ThresholdOutcome: Sendable, Hashable {
             ("critical_value", .number(fit.criticalValue)),
             ("eta2", .number(fit.eta2)),
             ("cov_type", .string(fit.options.covariance == .homoskedastic ? "homoskedastic" : "hc")),
+            ("regime_cov", .string(fit.options.resolvedRegimeCovariance.rawValue)),
+            ("eta2_method", .string(fit.options.eta2Method.rawValue)),
             ("trim", .number(fit.options.trim)),
+            ("min_regime_size", .integer(fit.minimumRegimeSize)),
+            ("estimate_over", .string(fit.options.estimationGrid.rawValue)),
+            ("candidates", .integer(fit.candidates.count)),
+            ("distinct_threshold_values", .integer(fit.distinctThresholdValues)),
+            ("profile_gamma", .array(fit.profileGamma.map { .number($0) })),
+            ("profile_lr", .array(fit.profileLR.map { .number($0) })),
+            (
+                "diagnostics",
+                .array(
+                    fit.diagnostics.map {
+                        .object([("code", .string($0.code.rawValue)), ("message", .string($0.message))])
+                    })
+            ),
             ("ssr", .number(fit.ssr)),
             ("ssr_linear", .number(fit.ssrLinear)),
             ("test", test.map { .string($0.statistic.rawValue) } ?? .null),
@@ -99,6 +114,9 @@ public struct ThresholdOutcome: Sendable, Hashable {
                         .object([
                             ("label", .string(r.label)),
                             ("nobs", .integer(r.nobs)),
+                            ("residual_df", .integer(r.residualDF)),
+                            ("max_leverage", .number(r.maxLeverage)),
+                            ("covariance", .string(r.covariance.rawValue)),
                             ("ssr", .number(r.ssr)),
                             ("coefficients", labelled(r.names, r.coefficients)),
                             ("std_errors", labelled(r.names, r.standardErrors)),
@@ -126,7 +144,9 @@ public struct ThresholdOutcome: Sendable, Hashable {
         }
         for r in fit.regimes {
             lines.append(String(repeating: "-", count: 72))
-            lines.append("Regime \(r.label): \(r.nobs) observations, SSR \(num(r.ssr))")
+            lines.append(
+                "Regime \(r.label): \(r.nobs) observations (\(r.residualDF) residual df), SSR \(num(r.ssr)), "
+                    + "\(r.covariance.rawValue) SEs")
             for (j, name) in r.names.enumerated() {
                 let pad = name.padding(toLength: max(14, name.count), withPad: " ", startingAt: 0)
                 lines.append(
@@ -134,6 +154,8 @@ public struct ThresholdOutcome: Sendable, Hashable {
                 )
             }
         }
+        lines.append(String(repeating: "-", count: 72))
+        for d in fit.diagnostics { lines.append("Note: \(d.message)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -22,96 +22,48 @@ public enum ThresholdTestStatistic: String, Sendable, Hashable, Codable, CaseIte
 /// Options of a threshold regression.
 public struct ThresholdOptions: Sendable, Hashable {
     /// Fraction of observations trimmed from each end of the sorted threshold variable (Hansen's π).
+    /// Trimming restricts the candidates of the sup test (and of γ̂ with ``ThresholdGrid/trimmed``),
+    /// never the LR interval.
     public var trim: Double = 0.15
-    /// Smallest number of observations in a regime (default: the number of regressors + 1).
+    /// Smallest number of observations in a regime, for every split considered (the LR profile
+    /// and interval, the candidates); `nil` means the number of regressors k + 1, the floor:
+    /// a smaller value is rejected.
     public var minimumRegimeSize: Int?
-    /// Covariance treatment of SEs and of the confidence interval.
+    /// Covariance treatment of the LR interval (η²) and the default of ``regimeCovariance``.
     public var covariance: ThresholdCovariance = .homoskedastic
     /// Confidence level of the LR-inversion interval for γ.
     public var confidence: Double = 0.95
+    /// Standard errors of the regime coefficients; `nil` follows Hansen's own code:
+    /// ``ThresholdRegimeCovariance/pooled`` when homoskedastic, ``ThresholdRegimeCovariance/hc0``
+    /// when heteroskedastic.
+    public var regimeCovariance: ThresholdRegimeCovariance?
+    /// Estimator of the heteroskedasticity correction η² of the LR interval (ignored when
+    /// homoskedastic): Hansen's kernel regression at γ̂ (his code's default) or his quadratic.
+    public var eta2Method: ThresholdEta2Method = .kernel
+    /// The splits γ̂ is chosen from: the trimmed candidates (default) or every split leaving
+    /// ``minimumRegimeSize`` observations per regime (Hansen's `thr_est`).
+    public var estimationGrid: ThresholdGrid = .trimmed
 
-    /// Options with the defaults of Hansen (2000): 15% trimming, homoskedastic, 95%.
+    /// Options with the defaults of Hansen (2000): 15% trimming, homoskedastic, 95%, regime SEs
+    /// and η² as in his code.
     public init(
         trim: Double = 0.15, minimumRegimeSize: Int? = nil, covariance: ThresholdCovariance = .homoskedastic,
-        confidence: Double = 0.95
+        confidence: Double = 0.95, regimeCovariance: ThresholdRegimeCovariance? = nil,
+        eta2Method: ThresholdEta2Method = .kernel, estimationGrid: ThresholdGrid = .trimmed
     ) {
         self.trim = trim
         self.minimumRegimeSize = minimumRegimeSize
         self.covariance = covariance
         self.confidence = confidence
+        self.regimeCovariance = regimeCovariance
+        self.eta2Method = eta2Method
+        self.estimationGrid = estimationGrid
     }
-}
 
-/// Estimates of one regime of a threshold model.
-public struct ThresholdRegime: Sendable, Hashable {
-    /// "q <= threshold" or "q > threshold".
-    public let label: String
-    /// Observations in the regime.
-    public let nobs: Int
-    /// Sum of squared residuals within the regime.
-    public let ssr: Double
-    /// Regressor names (the design's names).
-    public let names: [String]
-    /// Regime coefficients.
-    public let coefficients: [Double]
-    /// Their standard errors (classical with the pooled σ̂² = S(γ̂)/(n − 2k), or HC1).
-    public let standardErrors: [Double]
-}
-
-/// A fitted two-regime threshold regression (Hansen 2000).
-public struct ThresholdResult: Sendable, Hashable {
-    /// The threshold variable's name.
-    public let thresholdName: String
-    /// γ̂ = argmin S(γ) over the candidates.
-    public let threshold: Double
-    /// Candidate thresholds (sorted unique values of q that leave enough observations in each regime).
-    public let candidates: [Double]
-    /// S(γ) at every candidate.
-    public let ssrProfile: [Double]
-    /// LR(γ) = n·(S(γ) − S(γ̂))/S(γ̂) at every candidate (divided by η̂² when heteroskedastic).
-    public let lrProfile: [Double]
-    /// The LR-inversion interval [min, max] of {γ : LR(γ) ≤ c(α)} over the candidate values of q
-    /// (Hansen's convention).
-    public let confidenceInterval: ConfidenceInterval
-    /// The same set read in γ-space: every γ in [q₍ⱼ₎, q₍ⱼ₊₁₎) splits the sample like the
-    /// candidate q₍ⱼ₎, so the upper end extends to the next distinct value of q (exclusive).
-    /// With a large regime shift Hansen's interval is a single point that the true γ, lying
-    /// between two observations, almost never hits: in the `threshold-montecarlo` example
-    /// (n = 250) it covers 86.5% at 95% while this one covers 98%.
-    public let splitEquivalentInterval: ConfidenceInterval
-    /// c(α) = −2·log(1 − √(1 − α)) at significance α = 1 − confidence (Hansen 2000, eq. 22):
-    /// 5.94, 7.35 and 10.59 for 90%, 95% and 99%.
-    public let criticalValue: Double
-    /// The heteroskedasticity correction η̂² (1 when homoskedastic).
-    public let eta2: Double
-    /// S(γ̂).
-    public let ssr: Double
-    /// SSR of the linear (no threshold) model.
-    public let ssrLinear: Double
-    /// Regime q ≤ γ̂, then q > γ̂.
-    public let regimes: [ThresholdRegime]
-    /// Number of observations.
-    public let nobs: Int
-    /// The options used.
-    public let options: ThresholdOptions
-}
-
-/// The bootstrap test of no threshold.
-public struct ThresholdTest: Sendable, Hashable {
-    /// Which statistic.
-    public let statistic: ThresholdTestStatistic
-    /// Homoskedastic or heteroskedasticity-robust.
-    public let covariance: ThresholdCovariance
-    /// The sup statistic on the data.
-    public let value: Double
-    /// Share of bootstrap statistics ≥ the observed one (Hansen 1996).
-    public let pValue: Double
-    /// Number of bootstrap replications.
-    public let replications: Int
-    /// The seed (replicate b uses `ReplicateRandom(seed: seed, stream: b)`).
-    public let seed: UInt64
-    /// The bootstrap distribution, in replicate order.
-    public let bootstrapStatistics: [Double]
+    /// The regime covariance actually used.
+    public var resolvedRegimeCovariance: ThresholdRegimeCovariance {
+        regimeCovariance ?? (covariance == .homoskedastic ? .pooled : .hc0)
+    }
 }
 
 /// Two-regime threshold regression y = x′β₁·1{q ≤ γ} + x′β₂·1{q > γ} + e (Hansen 2000,
@@ -169,15 +121,23 @@ public struct ThresholdRegression: Sendable {
         self.k = design.count
     }
 
-    /// Candidate split points: `m` = number of sorted observations in regime 1 for each
-    /// distinct q value, keeping those with both regimes ≥ max(⌈π·n⌉, minimum size).
-    func candidates(_ options: ThresholdOptions) throws -> [(gamma: Double, m: Int)] {
-        guard options.trim >= 0, options.trim < 0.5 else {
+    /// The smallest regime of any split: ``ThresholdOptions/minimumRegimeSize`` or k + 1.
+    /// - Throws: ``StatsError`` when the option is below k + 1.
+    func gridMinimum(_ options: ThresholdOptions) throws -> Int {
+        let floor = k + 1
+        if let m = options.minimumRegimeSize, m < floor {
             throw StatsError(
-                .invalidArgument, "The trimming fraction must be in [0, 0.5); got \(options.trim).",
-                context: ["trim": String(options.trim)])
+                .invalidArgument,
+                "The minimum regime size must be at least the number of regressors + 1 = \(floor) (a regime needs one "
+                    + "residual degree of freedom); got \(m).",
+                context: ["minimum_regime": String(m), "regressors": String(k)])
         }
-        let minimum = max(Int((options.trim * Double(n)).rounded(.up)), options.minimumRegimeSize ?? (k + 1))
+        return options.minimumRegimeSize ?? floor
+    }
+
+    /// Every split point: `m` = number of sorted observations in regime 1 for each distinct q
+    /// value, keeping those with both regimes ≥ `minimum`.
+    func splits(minimum: Int) -> [(gamma: Double, m: Int)] {
         var out: [(Double, Int)] = []
         var i = 0
         while i < n {
@@ -187,6 +147,18 @@ public struct ThresholdRegression: Sendable {
             if m >= minimum && n - m >= minimum { out.append((q[i], m)) }
             i = j + 1
         }
+        return out
+    }
+
+    /// Candidate split points of the sup test: the splits with both regimes ≥ max(⌈π·n⌉, minimum size).
+    func candidates(_ options: ThresholdOptions) throws -> [(gamma: Double, m: Int)] {
+        guard options.trim >= 0, options.trim < 0.5 else {
+            throw StatsError(
+                .invalidArgument, "The trimming fraction must be in [0, 0.5); got \(options.trim).",
+                context: ["trim": String(options.trim)])
+        }
+        let minimum = max(Int((options.trim * Double(n)).rounded(.up)), try gridMinimum(options))
+        let out = splits(minimum: minimum)
         guard !out.isEmpty else {
             throw StatsError(
                 .insufficientObservations,
@@ -210,7 +182,13 @@ public struct ThresholdRegression: Sendable {
     }
 
     func precompute(_ options: ThresholdOptions) throws -> Precomputed {
-        let cands = try candidates(options)
+        try precompute(splits: try candidates(options), skipCollinear: false)
+    }
+
+    /// Cross-products at `splits`; with `skipCollinear`, splits where a regime's regressors are
+    /// collinear are dropped (the full LR grid), otherwise they are an error (the candidates).
+    func precompute(splits: [(gamma: Double, m: Int)], skipCollinear: Bool) throws -> Precomputed {
+        var cands: [(gamma: Double, m: Int)] = []
         let total = x.gram()
         var m1s: [Matrix] = []
         var inv1: [Matrix] = []
@@ -218,7 +196,7 @@ public struct ThresholdRegression: Sendable {
         var a: [Matrix] = []
         var acc = Matrix(rows: k, columns: k)
         var row = 0
-        for (gamma, m) in cands {
+        for (gamma, m) in splits {
             while row < m {
                 for c in 0..<k {
                     let xc = x[row, c]
@@ -233,11 +211,13 @@ public struct ThresholdRegression: Sendable {
                 let i2 = try m2.symmetricPositiveDefiniteInverse(name: "regime cross-product")
                 var s = i1
                 for i in 0..<s.storage.count { s.storage[i] += i2.storage[i] }
+                cands.append((gamma, m))
                 m1s.append(acc)
                 inv1.append(i1)
                 inv2.append(i2)
                 a.append(s)
             } catch {
+                if skipCollinear { continue }
                 throw StatsError(
                     .rankDeficient,
                     "At threshold \(thresholdName) = \(gamma) a regime's regressors are collinear (for example a dummy that is constant within the regime); "
@@ -277,98 +257,6 @@ public struct ThresholdRegression: Sendable {
             s += t * v[j]
         }
         return s
-    }
-
-    /// Estimates γ, the regimes and the LR confidence interval.
-    /// - Throws: ``StatsError`` when too few observations remain per regime after trimming,
-    ///   when a regime is collinear, or for an invalid confidence level.
-    public func fit(options: ThresholdOptions = ThresholdOptions()) throws -> ThresholdResult {
-        guard options.confidence > 0, options.confidence < 1 else {
-            throw StatsError(
-                .invalidArgument, "The confidence level must be strictly between 0 and 1; got \(options.confidence).")
-        }
-        let pre = try precompute(options)
-        let (_, e0) = try pre.qrX.solve(y)
-        var s0 = 0.0
-        for v in e0 { s0 += v * v }
-        let c1 = cumulativeScores(e0, pre)
-        let profile = (0..<pre.cands.count).map { max(0, s0 - Self.quadratic(c1[$0], pre.a[$0])) }
-        var best = 0
-        for j in 1..<max(1, profile.count) where profile[j] < profile[best] { best = j }
-        let (gammaHat, mHat) = pre.cands[best]
-        let sHat = profile[best]
-
-        // Regime fits at γ̂ (QR, for accuracy) via the joint block-diagonal model.
-        let regimeRows = [Array(0..<mHat), Array(mHat..<n)]
-        var regimeFits: [(b: [Double], e: [Double], qr: QRLeastSquares)] = []
-        for rows in regimeRows {
-            let xr = x.selectingRows(rows)
-            let yr = rows.map { y[$0] }
-            let qr = try QRLeastSquares(xr)
-            let (b, e) = try qr.solve(yr)
-            regimeFits.append((b, e, qr))
-        }
-        let ssrHat = regimeFits.reduce(0.0) { acc, f in acc + f.e.reduce(0) { $0 + $1 * $1 } }
-        let sigma2 = ssrHat / Double(n - 2 * k)
-        var regimes: [ThresholdRegime] = []
-        for (r, f) in regimeFits.enumerated() {
-            let bread = try f.qr.xtxInverse()
-            let cov: Matrix
-            switch options.covariance {
-            case .homoskedastic:
-                var v = bread
-                for i in 0..<v.storage.count { v.storage[i] *= sigma2 }
-                cov = v
-            case .heteroskedastic:
-                // HC1 of the joint model: block-diagonal, factor n/(n − 2k).
-                let xr = x.selectingRows(regimeRows[r])
-                cov = Sandwich.sandwich(
-                    bread: bread, meat: Sandwich.scores(xr, weights: f.e).gram(), factor: Double(n) / Double(n - 2 * k))
-            }
-            regimes.append(
-                ThresholdRegime(
-                    label: r == 0 ? "\(thresholdName) <= \(gammaHat)" : "\(thresholdName) > \(gammaHat)",
-                    nobs: regimeRows[r].count, ssr: f.e.reduce(0) { $0 + $1 * $1 }, names: names,
-                    coefficients: f.b, standardErrors: cov.diagonal.map { $0.squareRoot() }))
-        }
-
-        // Heteroskedasticity correction η̂² (Hansen 2000, §3.4): quadratic regressions on q of
-        // r₁ᵢ = (δ̂′xᵢ)²êᵢ² and r₂ᵢ = (δ̂′xᵢ)², η̂² = r̂₁(γ̂) / (σ̂²·r̂₂(γ̂)), σ̂² = S(γ̂)/n.
-        var eta2 = 1.0
-        if options.covariance == .heteroskedastic {
-            let delta = zip(regimeFits[1].b, regimeFits[0].b).map { $0 - $1 }
-            let eHat = regimeFits[0].e + regimeFits[1].e
-            var r1 = [Double](repeating: 0, count: n)
-            var r2 = [Double](repeating: 0, count: n)
-            for i in 0..<n {
-                var dx = 0.0
-                for j in 0..<k { dx += delta[j] * x[i, j] }
-                r2[i] = dx * dx
-                r1[i] = dx * dx * eHat[i] * eHat[i]
-            }
-            let poly = try DesignMatrix(columns: [("q", q), ("q2", q.map { $0 * $0 })])
-            let qrq = try QRLeastSquares(poly.matrix)
-            let (g1, _) = try qrq.solve(r1)
-            let (g2, _) = try qrq.solve(r2)
-            let at = [1, gammaHat, gammaHat * gammaHat]
-            let fit1 = zip(g1, at).reduce(0) { $0 + $1.0 * $1.1 }
-            let fit2 = zip(g2, at).reduce(0) { $0 + $1.0 * $1.1 }
-            let s2 = ssrHat / Double(n)
-            let candidate = fit1 / (s2 * fit2)
-            eta2 = candidate.isFinite && candidate > 0 ? candidate : 1
-        }
-        let crit = -2 * Double.log(1 - options.confidence.squareRoot())
-        let lr = profile.map { Double(n) * ($0 - sHat) / sHat / eta2 }
-        let inside = (0..<lr.count).filter { lr[$0] <= crit }.map { pre.cands[$0].gamma }
-        let ci = ConfidenceInterval(
-            name: thresholdName, lower: inside.min() ?? gammaHat, upper: inside.max() ?? gammaHat)
-        let nextQ = q.first { $0 > ci.upper } ?? ci.upper
-        let split = ConfidenceInterval(name: thresholdName, lower: ci.lower, upper: nextQ)
-        return ThresholdResult(
-            thresholdName: thresholdName, threshold: gammaHat, candidates: pre.cands.map(\.gamma), ssrProfile: profile,
-            lrProfile: lr, confidenceInterval: ci, splitEquivalentInterval: split, criticalValue: crit, eta2: eta2,
-            ssr: ssrHat, ssrLinear: s0,
-            regimes: regimes, nobs: n, options: options)
     }
 
     /// The sup statistic of no threshold for null-model residuals `e` (of y or of a bootstrap y*).

@@ -7,6 +7,9 @@ import Testing
 /// Threshold regression against an independent brute-force numpy implementation
 /// (Scripts/fixtures/make_threshold_fixtures.py: per-candidate lstsq fits, explicit matrices).
 /// Tolerance 1e-9 relative (sup statistics and SEs), exact for the chosen threshold and interval.
+/// That fixture predates the per-regime covariances and the kernel η²: its cases run with
+/// `eta2Method: .quadratic`, and its heteroskedastic SEs (HC1 of the joint model, factor
+/// n/(n − 2k)) are compared with per-regime HC0 × √(n/(n − 2k)), the same matrix.
 struct ThresholdTests {
     final class Fixture: @unchecked Sendable {
         let root: [String: Any]
@@ -44,8 +47,9 @@ struct ThresholdTests {
         let cov = try #require(ThresholdCovariance(rawValue: c["cov"] as? String ?? ""))
         let options = ThresholdOptions(
             trim: (c["trim"] as? NSNumber)?.doubleValue ?? 0.15, covariance: cov,
-            confidence: (c["confidence"] as? NSNumber)?.doubleValue ?? 0.95)
+            confidence: (c["confidence"] as? NSNumber)?.doubleValue ?? 0.95, eta2Method: .quadratic)
         let model = try Self.model(c["dataset"] as? String ?? "")
+        let jointFactor = cov == .homoskedastic ? 1 : (Double(model.n) / Double(model.n - 2 * model.k)).squareRoot()
         let fit = try model.fit(options: options)
         #expect(fit.candidates == (c["candidates"] as? [NSNumber])?.map(\.doubleValue))
         #expect(fit.threshold == (c["threshold"] as? NSNumber)?.doubleValue)
@@ -55,9 +59,20 @@ struct ThresholdTests {
         for (a, b) in zip(fit.lrProfile, lr) {
             #expect(abs(a - b.doubleValue) <= 1e-7 * max(1, abs(b.doubleValue)), "LR \(a) vs \(b)")
         }
+        // The interval is read over every split with k + 1 observations per regime ...
+        #expect(fit.profileGamma == (c["profile_gamma"] as? [NSNumber])?.map(\.doubleValue))
+        let lrAll = try #require(c["profile_lr"] as? [NSNumber])
+        for (a, b) in zip(fit.profileLR, lrAll) {
+            #expect(abs(a - b.doubleValue) <= 1e-7 * max(1, abs(b.doubleValue)), "LR (all splits) \(a) vs \(b)")
+        }
         let ci = try #require(c["conf_int"] as? [NSNumber])
         #expect(fit.confidenceInterval.lower == ci[0].doubleValue)
         #expect(fit.confidenceInterval.upper == ci[1].doubleValue)
+        // ... and over the trimmed candidates it would be the old interval (cut at the trimming bounds).
+        let trimmed = try #require(c["conf_int_trimmed"] as? [NSNumber])
+        let insideTrimmed = fit.candidates.indices.filter { fit.lrProfile[$0] <= fit.criticalValue }
+        #expect(fit.candidates[insideTrimmed.first ?? 0] == trimmed[0].doubleValue)
+        #expect(fit.candidates[insideTrimmed.last ?? 0] == trimmed[1].doubleValue)
         Self.close(fit.criticalValue, c["critical_value"], "c(alpha)")
         Self.close(fit.eta2, c["eta2"], "eta2")
         Self.close(fit.ssr, c["ssr"], "ssr")
@@ -70,7 +85,7 @@ struct ThresholdTests {
             let se = try #require(expected["std_errors"] as? [String: NSNumber])
             for (j, name) in r.names.enumerated() {
                 Self.close(r.coefficients[j], b[name], "\(name) coefficient")
-                Self.close(r.standardErrors[j], se[name], "\(name) SE")
+                Self.close(r.standardErrors[j] * jointFactor, se[name], "\(name) SE")
             }
         }
         let sup = try #require(c["sup"] as? [String: NSNumber])
