@@ -109,7 +109,8 @@ public struct BatchPeriod: Hashable, Sendable, CustomStringConvertible {
             }
             guard start <= end else {
                 throw BatchError(
-                    .invalidPeriod, "Period '\(JobID.printable(text))' starts after it ends; write the earlier date first.",
+                    .invalidPeriod,
+                    "Period '\(JobID.printable(text))' starts after it ends; write the earlier date first.",
                     context: ["period": text])
             }
             self.start = start

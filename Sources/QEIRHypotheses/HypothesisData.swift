@@ -139,10 +139,12 @@ public struct HypothesisData: Sendable, Hashable {
         let rows = excludedRows(quarters).sorted()
         let dropped = rows.map { Summaries.quarter(dataset.dates[$0]) }
         let outside = quarters.filter { q in !rows.contains { dataset.dates[$0] == q } }.map(Summaries.quarter)
-        var text = "\(hypothesis): exclude_dates drops \(dropped.isEmpty ? "no quarter" : dropped.joined(separator: ", "))"
+        var text =
+            "\(hypothesis): exclude_dates drops \(dropped.isEmpty ? "no quarter" : dropped.joined(separator: ", "))"
             + " from the estimation sample (\(sampleSize - rows.count) of \(sampleSize) quarters remain)"
         if !outside.isEmpty {
-            let shown = outside.count > 8 ? outside.prefix(8).joined(separator: ", ") + ", …" : outside.joined(separator: ", ")
+            let shown =
+                outside.count > 8 ? outside.prefix(8).joined(separator: ", ") + ", …" : outside.joined(separator: ", ")
             text += "; \(outside.count) listed quarter\(outside.count == 1 ? " lies" : "s lie") outside it (\(shown))"
         }
         return text + "."
@@ -343,7 +345,8 @@ private struct Builder {
                 values: series.values.map { $0.map { -$0 } })
             construction += ", negated"
             warnings.append(
-                "\(hypothesis): \(role) = \(negation ?? reference.description) (the role reads higher = \(role.higherMeans)).")
+                "\(hypothesis): \(role) = \(negation ?? reference.description) (the role reads higher = \(role.higherMeans))."
+            )
         }
         var record = ColumnProvenance(
             column: role.rawValue, reference: reference.description, seriesID: loaded.seriesID,

@@ -118,7 +118,8 @@ public struct HypothesisRunner: Sendable {
     {
         let c = configuration
         progress?(HypothesisProgress(hypothesis: .h1, fraction: 0, message: "loading data"))
-        let data = try await HypothesisData.build(.h1, configuration: c, source: source, presample: Self.presample(.h1, c))
+        let data = try await HypothesisData.build(
+            .h1, configuration: c, source: source, presample: Self.presample(.h1, c))
         try Task.checkCancellation()
         let context = EstimationContext(hypothesis: .h1, data: data, model: "threshold regression")
         // exclude_dates: H1 has no lags, so an excluded quarter's row simply leaves the sample.
@@ -264,7 +265,8 @@ public struct HypothesisRunner: Sendable {
         -> EstimationData
     {
         let data = try await HypothesisData.build(
-            hypothesis, configuration: configuration, source: source, presample: Self.presample(hypothesis, configuration))
+            hypothesis, configuration: configuration, source: source,
+            presample: Self.presample(hypothesis, configuration))
         return EstimationData(data, excluded: configuration.excludedQuarters)
     }
 

@@ -41,7 +41,8 @@ enum Summaries {
         lines += influence.prefix(shown).map { "  Influence: \($0)" }
         if influence.count > shown {
             lines.append(
-                "  Influence: … \(influence.count - shown) more (every one in result.json, under warnings and influence)")
+                "  Influence: … \(influence.count - shown) more (every one in result.json, under warnings and influence)"
+            )
         }
         return lines
     }
@@ -62,7 +63,8 @@ enum Summaries {
         switch p.transform {
         case "level": return base
         case "diff":
-            return base.lowercased().hasPrefix("percent") ? "percentage-point change per quarter (\(base))"
+            return base.lowercased().hasPrefix("percent")
+                ? "percentage-point change per quarter (\(base))"
                 : "change per quarter (\(base))"
         case "log": return "log of \(base)"
         case "log_diff": return "percent per quarter (100 × log difference)"

@@ -23,7 +23,6 @@ extension InfluenceReport {
             labels(data)[$0]
         }
         let n = y.count
-        let k = design.count
         let headline = [SeriesRole.qeIntensity.rawValue, "qe_x_confidence"]
         // Every threshold refit once, shared by the regimes and coefficients.
         var refits: [Result<ThresholdResult, StatsError>] = []
@@ -137,7 +136,8 @@ extension InfluenceReport {
             let rows = design.dates
             let dates = rows.map { all[$0] }
             let influence =
-                hatValues ? try OLSInfluence(y: design.dependent, design: design.regressors, options: spec.options) : nil
+                hatValues
+                ? try OLSInfluence(y: design.dependent, design: design.regressors, options: spec.options) : nil
             let loo = try LeaveOneOutAnalysis(
                 name: projection.shockName, full: (horizon.coefficient, horizon.pValue), observations: rows.count,
                 confidenceLevel: level

@@ -63,7 +63,9 @@ public actor FakeFREDServer {
         let server = HTTPServer(address: address, timeout: 30, logger: .disabled, handler: Handler(owner: self))
         self.server = server
         runTask = Task { try await server.run() }
-        try await server.waitUntilListening()
+        // FlyingFox waits 5 s by default; a test process whose two cores are busy with estimation
+        // may not schedule the listening task that soon (seen in full runs).
+        try await server.waitUntilListening(timeout: 60)
         guard case .ip4(_, let port) = await server.listeningAddress else {
             throw URLError(.cannotConnectToHost)
         }

@@ -124,7 +124,8 @@ struct ResultFilesTests {
             seed: 42)
         var withFiles = manifest
         withFiles.files = ["result.json": ContentHash.of(data: Data("{}".utf8))]
-        #expect(withFiles.files["result.json"] == "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
+        #expect(
+            withFiles.files["result.json"] == "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
         let url = try files.writeManifest(manifest, job: job)
         #expect(url.lastPathComponent == "manifest.json")
         #expect(try files.readManifest(job: job) == manifest)

@@ -75,7 +75,7 @@ struct ProxyRegistryTests {
         #expect(
             entry?.message
                 == "o.json: unknown key 'seris_id' at proxy 'gdp'; the allowed keys are description, frequency, "
-                + "series_id, transform.")
+                + "higher_means, opposes, series_id, transform.")
         #expect(entry?.context["key"] == "seris_id")
         let top = #expect(throws: DataError.self) {
             try ProxyRegistry.defaults.overriding(json: Data(#"{"proxies": {}}"#.utf8), source: "o.json")

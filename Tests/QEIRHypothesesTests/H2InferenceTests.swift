@@ -23,7 +23,9 @@ struct H2InferenceTests {
 
     @Test func theDefaultIsLagAugmentedWithLabelsAndWarnings() async throws {
         let runner = try Fixtures.runner()
-        let result = try await runner.runH2(try Fixtures.configuration())
+        // LP-IV with lags of the shock as instruments (no longer the default) keeps HAC(h + 1).
+        let result = try await runner.runH2(
+            try Fixtures.configuration(["h2_instruments": ["L1.qe_intensity", "L2.qe_intensity"]]))
         let lp = try #require(result.localProjections)
         #expect(lp.inference == "lag_augmented")
         #expect(lp.covariance.hasPrefix("lag-augmented LP (p + 1 lags of every variable, qe_intensity included), HC3"))

@@ -19,9 +19,10 @@ struct ReplicationAndDirectionTests {
         #expect(table.rowCount == result.nobs)
         #expect(try table.textColumn("date").first == "2008-01-01")
         #expect(try table.textColumn("sample").allSatisfy { $0 == "estimation" })
-        let x = try DesignMatrix(columns: try ["qe_intensity", "confidence", "qe_x_confidence"].map {
-            ($0, try table.numericColumn($0))
-        })
+        let x = try DesignMatrix(
+            columns: try ["qe_intensity", "confidence", "qe_x_confidence"].map {
+                ($0, try table.numericColumn($0))
+            })
         let fit = try ThresholdRegression(
             y: try table.numericColumn("yield"), design: x, thresholdVariable: try table.numericColumn("fiscal_burden")
         ).fit(options: ThresholdOptions(trim: c.thresholdTrim, covariance: c.thresholdCovariance))

@@ -178,8 +178,9 @@ struct SeriesFilesTests {
     func lpivOnTheSyntheticExample() async throws {
         let configURL = Self.root.appendingPathComponent("Examples/lpiv_config.json")
         let (batch, _) = try BatchConfiguration.parse(try Data(contentsOf: configURL))
-        // The example's paths are relative to the repository root.
-        let base = HypothesisConfiguration.resolvingSeriesFiles(in: batch.baseConfig, relativeTo: Self.root.path)
+        // The example's paths are relative to its own directory, as qeir reads them.
+        let base = HypothesisConfiguration.resolvingSeriesFiles(
+            in: batch.baseConfig, relativeTo: Self.root.appendingPathComponent("Examples").path)
         let period = try #require(batch.periods.first)
         let c = try HypothesisConfiguration(parsing: base, period: period, specification: "default")
         #expect(c.instruments.map(\.description) == ["hf_surprise"])
