@@ -35,7 +35,9 @@ enum Summaries {
         }
         // Influence notes can run to dozens in a short sample: the summary shows the first few;
         // result.json keeps every one (warnings, influence).
-        let influence = r.warnings.filter(isInfluenceNote)
+        // Quarters whose removal flips a result come before high-leverage quarters.
+        let notes = r.warnings.filter(isInfluenceNote)
+        let influence = notes.filter { $0.contains(" flips ") } + notes.filter { !$0.contains(" flips ") }
         let shown = 8
         lines += r.warnings.filter { !isInfluenceNote($0) }.map { "  Note: \($0)" }
         lines += influence.prefix(shown).map { "  Influence: \($0)" }

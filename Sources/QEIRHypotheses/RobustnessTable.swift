@@ -35,10 +35,24 @@ public struct RobustnessTable: Sendable, Hashable, Codable {
         public var values: [Double?]
     }
 
+    /// What a higher value of a role means in one specification, and the series behind it.
+    public struct Direction: Sendable, Hashable, Codable {
+        /// The specification name.
+        public var specification: String
+        /// The role (`confidence`, `dollar`, …).
+        public var role: String
+        /// Its direction and series, e.g. `higher = more confidence (KCFSI, negated: higher = less
+        /// financial stress)`.
+        public var meaning: String
+    }
+
     /// The columns.
     public var columns: [Column]
     /// The rows.
     public var rows: [Row]
+    /// The direction of every role per specification (from the results' provenance), so columns
+    /// such as "QE×conf" are read with the same sign across specifications.
+    public var directions: [Direction] = []
 
     /// Builds the table from job results.
     /// - Parameter results: one result per job.
@@ -71,6 +85,18 @@ public struct RobustnessTable: Sendable, Hashable, Codable {
             return sa != sb ? sa < sb : a.offset < b.offset
         }.map(\.element)
         self.columns = columns
+        var directions: [Direction] = []
+        for result in sorted {
+            for r in result.results {
+                for p in r.provenance {
+                    guard let meaning = p.direction,
+                        !directions.contains(where: { $0.specification == result.specification && $0.role == p.column })
+                    else { continue }
+                    directions.append(Direction(specification: result.specification, role: p.column, meaning: meaning))
+                }
+            }
+        }
+        self.directions = directions
         self.rows = sorted.map { result in
             var values: [String: Double] = [:]
             for r in result.results {
@@ -112,6 +138,11 @@ public struct RobustnessTable: Sendable, Hashable, Codable {
             out.append(line(header))
             out.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
             out += body.map(line)
+        }
+        if !directions.isEmpty {
+            out.append("")
+            out.append("Directions of the roles (what a higher value means, per specification)")
+            for d in directions { out.append("  \(d.specification) \(d.role): \(d.meaning)") }
         }
         return out.joined(separator: "\n") + "\n"
     }

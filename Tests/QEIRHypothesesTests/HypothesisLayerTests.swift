@@ -623,6 +623,12 @@ struct HypothesisBatchTests {
         #expect(csv.count == 5 && csv[0].hasPrefix("job,period,specification,h1.nobs,h1.threshold"))
         let text = table.text()
         #expect(text.contains("H1 — central-bank reaction and confidence effects") && text.contains("alternative"))
+        // Both specifications' confidence reads higher = more confidence, and the table says how.
+        #expect(
+            text.contains(
+                "  alternative confidence: higher = more confidence (KCFSI, negated: higher = less financial stress)"))
+        #expect(text.contains("  default confidence: higher = more confidence (UNRATE, negated: higher = less unemployment)"))
+        #expect(table.directions.contains { $0.specification == "default" && $0.role == "dollar" })
         let decoded = try JSONDecoder().decode(RobustnessTable.self, from: try table.jsonData())
         #expect(decoded.rows.count == 4 && decoded.columns == table.columns)
     }
