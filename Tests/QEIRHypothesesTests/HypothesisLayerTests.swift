@@ -627,7 +627,9 @@ struct HypothesisBatchTests {
         #expect(
             text.contains(
                 "  alternative confidence: higher = more confidence (KCFSI, negated: higher = less financial stress)"))
-        #expect(text.contains("  default confidence: higher = more confidence (UNRATE, negated: higher = less unemployment)"))
+        #expect(
+            text.contains(
+                "  default confidence: higher = more confidence (UNRATE, negated: higher = less unemployment)"))
         #expect(table.directions.contains { $0.specification == "default" && $0.role == "dollar" })
         let decoded = try JSONDecoder().decode(RobustnessTable.self, from: try table.jsonData())
         #expect(decoded.rows.count == 4 && decoded.columns == table.columns)
