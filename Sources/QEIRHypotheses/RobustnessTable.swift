@@ -53,6 +53,14 @@ public struct RobustnessTable: Sendable, Hashable, Codable {
     /// The direction of every role per specification (from the results' provenance), so columns
     /// such as "QE×conf" are read with the same sign across specifications.
     public var directions: [Direction] = []
+    /// Holm and Benjamini–Hochberg adjusted p-values of each hypothesis' headline tests across
+    /// the jobs (see ``MultipleTestingReport``).
+    public var multipleTesting: MultipleTestingReport
+
+    enum CodingKeys: String, CodingKey {
+        case columns, rows, directions
+        case multipleTesting = "multiple_testing"
+    }
 
     /// Builds the table from job results.
     /// - Parameter results: one result per job.
@@ -97,6 +105,7 @@ public struct RobustnessTable: Sendable, Hashable, Codable {
             }
         }
         self.directions = directions
+        self.multipleTesting = MultipleTestingReport(results: sorted)
         self.rows = sorted.map { result in
             var values: [String: Double] = [:]
             for r in result.results {
@@ -139,6 +148,17 @@ public struct RobustnessTable: Sendable, Hashable, Codable {
             out.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
             out += body.map(line)
         }
+        if !multipleTesting.families.isEmpty {
+            out.append("")
+            out.append("Multiple testing across the jobs (p / Holm / Benjamini–Hochberg)")
+            out.append("  " + MultipleTestingReport.definition)
+            for family in multipleTesting.families {
+                let cells = family.tests.map {
+                    "\($0.jobID): \(Self.format($0.pValue)) / \(Self.format($0.pHolm)) / \(Self.format($0.pBH))"
+                }
+                out.append("  H\(family.hypothesis) \(family.test): " + cells.joined(separator: "; "))
+            }
+        }
         if !directions.isEmpty {
             out.append("")
             out.append("Directions of the roles (what a higher value means, per specification)")
@@ -153,9 +173,16 @@ public struct RobustnessTable: Sendable, Hashable, Codable {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        var lines = [(["job", "period", "specification"] + columns.map(\.key)).map(quote).joined(separator: ",")]
+        let adjusted = multipleTesting.columnNames
+        var lines = [
+            (["job", "period", "specification"] + columns.map(\.key) + adjusted).map(quote).joined(separator: ",")
+        ]
         for row in rows {
-            let cells = [row.job ?? "", row.period, row.specification] + row.values.map { $0.map { "\($0)" } ?? "" }
+            let job = row.job ?? "\(row.period)/\(row.specification)"
+            let extra = multipleTesting.columns(job: job)
+            let cells =
+                [row.job ?? "", row.period, row.specification] + row.values.map { $0.map { "\($0)" } ?? "" }
+                + adjusted.map { extra[$0].map { "\($0)" } ?? "" }
             lines.append(cells.map(quote).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

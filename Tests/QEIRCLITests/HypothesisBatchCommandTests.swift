@@ -62,6 +62,16 @@ struct HypothesisBatchCommandTests {
         let report = try String(contentsOf: output.appendingPathComponent("reports/report.json"), encoding: .utf8)
         #expect(report.contains("hypothesis_default_20080101_20151231"))
 
+        // The comparison carries the Holm and Benjamini–Hochberg adjusted p-values.
+        let comparison = try #require(
+            try JSONSerialization.jsonObject(
+                with: try Data(contentsOf: output.appendingPathComponent("reports/comparison.json"))) as? [String: Any])
+        let families = try #require((comparison["multiple_testing"] as? [String: Any])?["families"] as? [[String: Any]])
+        let lp8 = try #require(families.first { $0["test"] as? String == "lp_h8" })
+        #expect(lp8["hypothesis"] as? Int == 2)
+        let tests = try #require(lp8["tests"] as? [[String: Any]])
+        #expect(tests.count == 4 && tests.allSatisfy { $0["p_holm"] is Double && $0["p_bh"] is Double })
+
         // `hypothesis data` prints exactly the table the job wrote as data/h2.csv.
         let written = try String(
             contentsOf: output.appendingPathComponent("jobs/hypothesis_default_20160101_20220930/data/h2.csv"),

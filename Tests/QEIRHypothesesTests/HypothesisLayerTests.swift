@@ -631,6 +631,17 @@ struct HypothesisBatchTests {
             text.contains(
                 "  default confidence: higher = more confidence (UNRATE, negated: higher = less unemployment)"))
         #expect(table.directions.contains { $0.specification == "default" && $0.role == "dollar" })
+        // Batch-level inference: each headline test is one family across the four jobs.
+        let families = table.multipleTesting.families
+        let sup = try #require(families.first { $0.hypothesis == 1 && $0.test == "sup_test" })
+        #expect(sup.tests.count == 4)
+        #expect(families.contains { $0.hypothesis == 2 && $0.test == "lp_h8" && $0.tests.count == 4 })
+        #expect(families.contains { $0.hypothesis == 3 && $0.test == "granger_dollar" })
+        for family in families {
+            for t in family.tests { #expect(t.pValue <= t.pBH && t.pBH <= t.pHolm && t.pHolm <= 1) }
+        }
+        #expect(csv[0].contains(",h1.sup_test.p_holm,h1.sup_test.p_bh"))
+        #expect(text.contains("Multiple testing across the jobs"))
         let decoded = try JSONDecoder().decode(RobustnessTable.self, from: try table.jsonData())
         #expect(decoded.rows.count == 4 && decoded.columns == table.columns)
     }
