@@ -71,6 +71,21 @@ enum H1Threshold {
                 "H1: the bootstrap test does not reject linearity (p = \(Summaries.num(t.pValue))): regime estimates "
                     + "are not evidence of a threshold (regime inference is conditional on the estimated split).")
         }
+        // η̂² scales the LR statistic by 1/η̂²: an extreme estimate (seen at 0.003 on 32 quarters,
+        // where a regime is nearly saturated) collapses or inflates the interval for γ.
+        if fit.options.covariance == .heteroskedastic,
+            fit.eta2 < extremeEta2.lowerBound || fit.eta2 > extremeEta2.upperBound
+        {
+            out.append(
+                "H1: the heteroskedasticity correction η̂² = \(Summaries.num(fit.eta2)) (\(fit.options.eta2Method.rawValue)) "
+                    + "is extreme: LR(γ) is divided by it, so the \(Summaries.percent(level)) interval for γ "
+                    + "[\(Summaries.num(fit.confidenceInterval.lower)), \(Summaries.num(fit.confidenceInterval.upper))] "
+                    + "reflects the correction more than the data; compare the homoskedastic interval (robustness) "
+                    + "and h1_eta2_method = \"quadratic\".")
+        }
         return out
     }
+
+    /// η̂² outside this range is reported as extreme (a tenfold correction either way).
+    static let extremeEta2: ClosedRange<Double> = 0.1...10
 }

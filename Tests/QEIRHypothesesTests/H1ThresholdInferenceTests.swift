@@ -92,4 +92,19 @@ struct H1ThresholdInferenceTests {
         #expect(kind?.message.contains("\"auto\", \"classical\", \"hc0\", \"hc1\", \"hc2\", \"hc3\"") == true)
         #expect(throws: HypothesisError.self) { try Fixtures.configuration(["h1_eta2_method": "lowess"]) }
     }
+
+    @Test("an extreme η̂² (0.003 on 2008–2015) is reported, naming the interval it collapses")
+    func extremeEta2IsReported() async throws {
+        let c = try Fixtures.configuration(["hypotheses": [1]], bootstrap: 0)
+        let result = try await Fixtures.runner().runH1(c)
+        let section = try #require(result.threshold)
+        #expect(section.eta2 < 0.1)
+        #expect(
+            result.warnings.contains {
+                $0.hasPrefix("H1: the heteroskedasticity correction η̂² = ") && $0.contains("(kernel) is extreme")
+            }, "\(result.warnings)")
+        let quadratic = try await Fixtures.runner().runH1(
+            try Fixtures.configuration(["hypotheses": [1], "h1_eta2_method": "quadratic"], bootstrap: 0))
+        #expect(!quadratic.warnings.contains { $0.contains("is extreme") } || (quadratic.threshold?.eta2 ?? 1) < 0.1)
+    }
 }
