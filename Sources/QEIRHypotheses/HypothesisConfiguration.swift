@@ -423,9 +423,12 @@ public struct HypothesisConfiguration: Sendable, Hashable {
     /// overridden by the configuration); `nil` for a specification without a preset.
     public var presetNote: String? {
         let preset = Self.presetKeys(for: specification)
+        guard !preset.isEmpty else { return nil }
+        let mine = resolved
+        let defaults = Self(specification: "default").resolved
         let changes = preset.keys.sorted().compactMap { key -> String? in
-            guard case .string(let value) = preset[key]!, resolved[key] == .string(value) else { return nil }
-            let base = Self(specification: "default").resolved[key].flatMap { v -> String? in
+            guard case .string(let value) = preset[key]!, mine[key] == .string(value) else { return nil }
+            let base = defaults[key].flatMap { v -> String? in
                 if case .string(let s) = v { return s }
                 return nil
             }

@@ -19,9 +19,8 @@ extension InfluenceReport {
         fit: ThresholdResult, data: HypothesisData, excludedRows: Set<Int> = [], level: Double
     ) throws -> InfluenceReport {
         // The model's rows are the data's rows without the excluded ones (H1 has no presample).
-        let dates = labels(data).indices.filter { $0 >= data.presampleRows && !excludedRows.contains($0) }.map {
-            labels(data)[$0]
-        }
+        let all = labels(data)
+        let dates = all.indices.filter { $0 >= data.presampleRows && !excludedRows.contains($0) }.map { all[$0] }
         let n = y.count
         let headline = [SeriesRole.qeIntensity.rawValue, "qe_x_confidence"]
         // Every threshold refit once, shared by the regimes and coefficients.

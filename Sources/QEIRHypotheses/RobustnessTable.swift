@@ -1,4 +1,5 @@
 public import Foundation
+import QEIRData
 
 /// One comparison table across jobs: a row per period × specification, a column per key
 /// estimate or p-value of each hypothesis (the results' ``HypothesisResult/headline`` values
@@ -167,25 +168,16 @@ public struct RobustnessTable: Sendable, Hashable, Codable {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// The table as CSV: `job,period,specification`, then one column per key (full precision).
+    /// The table as CSV: `job,period,specification`, then one column per key (full precision),
+    /// then the adjusted p-values of ``multipleTesting``; written by QEIRData's ``QEIRData/CSVText``.
     public func csv() -> String {
-        func quote(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
         let adjusted = multipleTesting.columnNames
-        var lines = [
-            (["job", "period", "specification"] + columns.map(\.key) + adjusted).map(quote).joined(separator: ",")
-        ]
-        for row in rows {
-            let job = row.job ?? "\(row.period)/\(row.specification)"
-            let extra = multipleTesting.columns(job: job)
-            let cells =
-                [row.job ?? "", row.period, row.specification] + row.values.map { $0.map { "\($0)" } ?? "" }
-                + adjusted.map { extra[$0].map { "\($0)" } ?? "" }
-            lines.append(cells.map(quote).joined(separator: ","))
+        let body = rows.map { row in
+            let extra = multipleTesting.columns(job: row.job ?? "\(row.period)/\(row.specification)")
+            return [row.job ?? "", row.period, row.specification] + row.values.map(CSVText.number)
+                + adjusted.map { CSVText.number(extra[$0]) }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return CSVText.make(header: ["job", "period", "specification"] + columns.map(\.key) + adjusted, rows: body)
     }
 
     /// The table as JSON (`columns`, `rows`), keys sorted.

@@ -134,19 +134,11 @@ public struct LeaveOneOutAnalysis: Sendable, Hashable {
         options: LinearModelOptions = LinearModelOptions(), confidenceLevel: Double = 0.95
     ) throws -> LeaveOneOutAnalysis {
         let estimator = OLS(options: options)
-        let full = try estimator.fit(y: y, design: design, covariance: covariance)
-        let j = try Self.index(coefficient, in: full)
-        let n = y.count
-        return try LeaveOneOutAnalysis(
-            name: coefficient, full: (full.coefficients[j], full.pValues[j] as Double?), observations: n,
-            confidenceLevel: confidenceLevel
-        ) { i in
-            let keep = Self.rows(without: i, of: n)
-            let fit = try estimator.fit(
+        return try Self.coefficient(coefficient, observations: y.count, confidenceLevel: confidenceLevel) { keep in
+            guard let keep else { return try estimator.fit(y: y, design: design, covariance: covariance) }
+            return try estimator.fit(
                 y: keep.map { y[$0] }, design: design.selectingRows(keep),
                 covariance: Self.restrict(covariance, to: keep))
-            let jj = try Self.index(coefficient, in: fit)
-            return (estimate: fit.coefficients[jj], pValue: fit.pValues[jj] as Double?)
         }
     }
 
@@ -162,24 +154,35 @@ public struct LeaveOneOutAnalysis: Sendable, Hashable {
         options: LinearModelOptions = LinearModelOptions(), confidenceLevel: Double = 0.95
     ) throws -> LeaveOneOutAnalysis {
         let estimator = IV2SLS(options: options)
-        let full = try estimator.fit(
-            y: y, exogenous: exogenous, endogenous: endogenous, instruments: instruments, covariance: covariance,
-            debiased: debiased
-        ).regression
-        let j = try Self.index(coefficient, in: full)
-        let n = y.count
-        return try LeaveOneOutAnalysis(
-            name: coefficient, full: (full.coefficients[j], full.pValues[j] as Double?), observations: n,
-            confidenceLevel: confidenceLevel
-        ) { i in
-            let keep = Self.rows(without: i, of: n)
-            let fit = try estimator.fit(
+        return try Self.coefficient(coefficient, observations: y.count, confidenceLevel: confidenceLevel) { keep in
+            guard let keep else {
+                return try estimator.fit(
+                    y: y, exogenous: exogenous, endogenous: endogenous, instruments: instruments,
+                    covariance: covariance, debiased: debiased
+                ).regression
+            }
+            return try estimator.fit(
                 y: keep.map { y[$0] }, exogenous: exogenous.selectingRows(keep),
                 endogenous: endogenous.selectingRows(keep), instruments: instruments.selectingRows(keep),
                 covariance: Self.restrict(covariance, to: keep), debiased: debiased
             ).regression
-            let jj = try Self.index(coefficient, in: fit)
-            return (estimate: fit.coefficients[jj], pValue: fit.pValues[jj] as Double?)
+        }
+    }
+
+    /// The leave-one-out of one coefficient of a linear model: `fit(nil)` fits the full sample,
+    /// `fit(rows)` the sample restricted to `rows` (every observation but one).
+    static func coefficient(
+        _ name: String, observations n: Int, confidenceLevel: Double, fit: ([Int]?) throws -> RegressionResult
+    ) throws -> LeaveOneOutAnalysis {
+        let full = try fit(nil)
+        let j = try Self.index(name, in: full)
+        return try LeaveOneOutAnalysis(
+            name: name, full: (full.coefficients[j], full.pValues[j] as Double?), observations: n,
+            confidenceLevel: confidenceLevel
+        ) { i in
+            let reduced = try fit(Self.rows(without: i, of: n))
+            let k = try Self.index(name, in: reduced)
+            return (estimate: reduced.coefficients[k], pValue: reduced.pValues[k] as Double?)
         }
     }
 
